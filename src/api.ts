@@ -1,0 +1,114 @@
+import { createFilter } from "@rollup/pluginutils";
+import type { ViteDevServer } from "vite";
+import {
+  CrateBuilder,
+  GLUE_ID_PREFIX,
+  type CrateBuildSettings,
+  type CrateOutput,
+} from "./crate-builder.ts";
+import type { ResolvedOptions } from "./options.ts";
+import { userCacheDir } from "./utils/cache-dir.ts";
+import { createLog, type Log } from "./utils/log.ts";
+import { createSerializer } from "./utils/serialize.ts";
+import path from "node:path";
+
+/** URL path (below Vite's `base`) under which the dev server serves built wasm. */
+export const DEV_WASM_PREFIX = "@vite-plugin-crate/";
+
+/**
+ * The state every sub-plugin shares. Filled with Rollup-friendly defaults at
+ * creation (plain Rollup has no config hooks); Vite's `configResolved` settles it.
+ */
+export interface PluginApi {
+  options: ResolvedOptions;
+  log: Log;
+  /** "serve" under `vite dev`, "build" under `vite build` and plain Rollup. */
+  command: "serve" | "build";
+  root: string;
+  /** Vite's resolved `base` ("/" under Rollup). */
+  base: string;
+  /** Is an imported Cargo.toml one the user wants us to handle? */
+  filter: (id: string) => boolean;
+  /** The dev server, once `configureServer` ran. */
+  server: ViteDevServer | undefined;
+  /** One builder per imported crate, by absolute Cargo.toml path. */
+  crates: Map<string, CrateBuilder>;
+  /** Wasm the dev server may serve, by URL path below `base` (only what we built). */
+  devWasm: Map<string, Uint8Array>;
+  /** Called after each successful crate build (the dev server watches its files). */
+  onBuilt: ((output: CrateOutput) => void) | undefined;
+  /** Re-reads options that depend on Vite's config. */
+  configure(settings: { command: "serve" | "build"; root: string; base: string; log?: Log }): void;
+  /** The builder for a crate, created on first use. */
+  builderFor(manifestPath: string): CrateBuilder;
+  /** The code of a glue or snippet module we generated, if `id` is one. */
+  generatedModule(id: string): string | undefined;
+}
+
+export function createApi(options: ResolvedOptions): PluginApi {
+  const serialize = createSerializer();
+  const makeFilter = (root: string) =>
+    createFilter(options.include, options.exclude, { resolve: root });
+
+  const api: PluginApi = {
+    options,
+    log: createLog(),
+    command: "build",
+    root: process.cwd(),
+    base: "/",
+    filter: makeFilter(process.cwd()),
+    server: undefined,
+    crates: new Map(),
+    devWasm: new Map(),
+    onBuilt: undefined,
+
+    configure({ command, root, base, log }) {
+      api.command = command;
+      api.root = root;
+      api.base = base;
+      api.filter = makeFilter(root);
+      if (log) api.log = log;
+    },
+
+    builderFor(manifestPath) {
+      let builder = api.crates.get(manifestPath);
+      if (!builder) {
+        builder = new CrateBuilder(manifestPath, { settings: buildSettings(api), log: api.log, serialize });
+        api.crates.set(manifestPath, builder);
+      }
+      return builder;
+    },
+
+    generatedModule(id) {
+      if (!id.startsWith(GLUE_ID_PREFIX)) return undefined;
+      for (const builder of api.crates.values()) {
+        const code = builder.lastOutput?.modules.get(id);
+        if (code !== undefined) return code;
+      }
+      return undefined;
+    },
+  };
+  return api;
+}
+
+/** Options resolved for the current command: release and wasm-opt default by mode. */
+function buildSettings(api: PluginApi): CrateBuildSettings {
+  const { options, command } = api;
+  const release = options.release ?? command === "build";
+  const wasmOpt = options.wasmOpt && (command === "build" || options.wasmOpt.dev) ? options.wasmOpt : false;
+  return {
+    release,
+    features: options.features,
+    noDefaultFeatures: options.noDefaultFeatures,
+    cargoArgs: options.cargoArgs,
+    wasmOpt,
+    dts: options.dts,
+    wasmBindgen: {
+      path: options.wasmBindgen.path,
+      install: options.wasmBindgen.install,
+      cacheDir: options.wasmBindgen.cacheDir
+        ? path.resolve(options.wasmBindgen.cacheDir)
+        : path.join(userCacheDir(), "wasm-bindgen-cli"),
+    },
+  };
+}

@@ -1,0 +1,134 @@
+import fs from "node:fs/promises";
+import { CrateError, type Location } from "../utils/error.ts";
+import { runCargo } from "./command.ts";
+import { parseDepInfo } from "./dep-info.ts";
+import type { CrateInfo } from "./metadata.ts";
+import { manifestError } from "./metadata.ts";
+import {
+  isMissingTargetError,
+  parseCargoMessages,
+  primarySpan,
+  type Diagnostic,
+} from "./messages.ts";
+
+export const WASM_TARGET = "wasm32-unknown-unknown";
+
+export interface CargoBuildOptions {
+  release: boolean;
+  features: string[];
+  noDefaultFeatures: boolean;
+  cargoArgs: string[];
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface CargoBuildResult {
+  /** The .wasm cargo produced (inside the target dir: copy it before the next build). */
+  wasmPath: string;
+  /** Every source file the build read, from cargo's dep-info. */
+  sourceFiles: string[];
+  /** rustc's rendered warnings for the crate, one string per warning. */
+  warnings: string[];
+}
+
+/** The `cargo rustc` arguments for a crate; pure so tests can check them. */
+export function cargoBuildArgs(crate: CrateInfo, options: CargoBuildOptions): string[] {
+  const args = [
+    "rustc",
+    "--lib",
+    // Builds a cdylib even when Cargo.toml declares no `crate-type = ["cdylib"]`.
+    "--crate-type",
+    "cdylib",
+    "--target",
+    WASM_TARGET,
+    "--message-format=json",
+    "--manifest-path",
+    crate.manifestPath,
+  ];
+  if (options.release) args.push("--release");
+  if (options.noDefaultFeatures) args.push("--no-default-features");
+  if (options.features.length > 0) args.push("--features", options.features.join(","));
+  args.push(...options.cargoArgs);
+  return args;
+}
+
+/** Compiles the crate's lib to wasm and returns where cargo put it. */
+export async function cargoBuild(crate: CrateInfo, options: CargoBuildOptions): Promise<CargoBuildResult> {
+  const result = await runCargo(crate.manifestPath, cargoBuildArgs(crate, options), {
+    cwd: crate.crateDir,
+    env: options.env,
+  });
+  const messages = parseCargoMessages(result.stdout, crate.manifestPath);
+  const warnings = messages.diagnostics
+    .filter((d) => d.level === "warning" && d.rendered)
+    .map((d) => d.rendered!.trimEnd());
+
+  if (result.exitCode !== 0 || messages.success === false) {
+    throw buildError(crate, messages.diagnostics, result.stderr);
+  }
+  const wasmPath = messages.wasmFiles.at(-1);
+  if (!wasmPath) {
+    throw new CrateError(
+      `cargo finished but reported no .wasm for ${crate.packageName}. Check that ${crate.manifestPath} has a library target.`,
+      { file: crate.manifestPath, code: "NO_ARTIFACT" },
+    );
+  }
+  return { wasmPath, sourceFiles: await readSourceFiles(wasmPath), warnings };
+}
+
+async function readSourceFiles(wasmPath: string): Promise<string[]> {
+  try {
+    return parseDepInfo(await fs.readFile(wasmPath.replace(/\.wasm$/, ".d"), "utf8"));
+  } catch {
+    return []; // without dep-info we still watch Cargo.toml; a rebuild writes it again
+  }
+}
+
+/** Turns a failed cargo run into the most specific error we can give. */
+export function buildError(crate: CrateInfo, diagnostics: Diagnostic[], stderr: string): CrateError {
+  if (isMissingTargetError(diagnostics, WASM_TARGET)) {
+    return new CrateError(
+      `The ${WASM_TARGET} target is not installed for the Rust toolchain that builds ${crate.manifestPath}. ` +
+        `Add it with \`rustup target add ${WASM_TARGET}\` (run it in ${crate.crateDir} if a rust-toolchain file picks the toolchain), then save a file or restart Vite.`,
+      { file: crate.manifestPath, code: "MISSING_TARGET" },
+    );
+  }
+  const errors = diagnostics.filter((d) => d.level === "error" && !/^aborting due to/.test(d.message));
+  if (errors.length > 0) return compileError(crate, errors);
+  if (/failed to parse manifest|TOML parse error|failed to load manifest/.test(stderr)) {
+    return manifestError(crate.manifestPath, stderr);
+  }
+  return new CrateError(`cargo failed to build ${crate.manifestPath}:\n\n${cargoErrorText(stderr)}`, {
+    file: crate.manifestPath,
+    code: "CARGO_FAILED",
+  });
+}
+
+/** A Rust compile error: rustc's own rendering, located at the first error's primary span. */
+function compileError(crate: CrateInfo, errors: Diagnostic[]): CrateError {
+  const first = errors[0]!;
+  const span = primarySpan(first);
+  const loc: Location | undefined = span
+    ? { file: resolveSpanFile(crate, span.file_name), line: span.line_start, column: span.column_start - 1 }
+    : undefined;
+  const count = errors.length === 1 ? "an error" : `${errors.length} errors`;
+  const rendered = errors.map((d) => (d.rendered ?? d.message).trimEnd()).join("\n\n");
+  return new CrateError(
+    `Rust compilation of ${crate.packageName} failed with ${count}. Fix the code and save; the crate rebuilds on its own.\n\n${rendered}`,
+    { file: loc?.file ?? crate.manifestPath, code: first.code?.code ?? "RUSTC_ERROR", loc },
+  );
+}
+
+/** rustc prints span paths relative to the workspace root it was started in. */
+function resolveSpanFile(crate: CrateInfo, fileName: string): string {
+  if (fileName.startsWith("/") || /^[A-Za-z]:[\\/]/.test(fileName)) return fileName;
+  return `${crate.workspaceRoot}/${fileName}`;
+}
+
+/** Cargo's stderr without its progress lines ("Compiling …", "Downloaded …"). */
+export function cargoErrorText(stderr: string): string {
+  return stderr
+    .split("\n")
+    .filter((line) => !/^\s*(Compiling|Checking|Downloaded|Downloading|Updating|Locking|Adding|Fresh|Blocking|Finished)\b/.test(line))
+    .join("\n")
+    .trim();
+}

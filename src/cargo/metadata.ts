@@ -1,0 +1,134 @@
+import path from "node:path";
+import { CrateError } from "../utils/error.ts";
+import { runCargo } from "./command.ts";
+
+/** What the pipeline needs to know about one crate, read from `cargo metadata`. */
+export interface CrateInfo {
+  /** Absolute path of the crate's Cargo.toml. */
+  manifestPath: string;
+  /** The crate's folder. */
+  crateDir: string;
+  /** Package name, as in `[package] name`. */
+  packageName: string;
+  /** Name of the lib target (what cargo calls the .wasm file), e.g. `my_crate`. */
+  libName: string;
+  /** Cargo's target directory (honours CARGO_TARGET_DIR and `.cargo/config.toml`). */
+  targetDir: string;
+  /** The workspace root: where Cargo.lock lives. */
+  workspaceRoot: string;
+  /** The `wasm-bindgen` crate version the lock file resolved for this crate. */
+  wasmBindgenVersion: string;
+}
+
+interface MetadataTarget {
+  name: string;
+  kind: string[];
+}
+interface MetadataPackage {
+  id: string;
+  name: string;
+  version: string;
+  manifest_path: string;
+  targets: MetadataTarget[];
+}
+interface MetadataNode {
+  id: string;
+  deps: { pkg: string; dep_kinds: { kind: string | null }[] }[];
+}
+export interface CargoMetadata {
+  packages: MetadataPackage[];
+  resolve: { nodes: MetadataNode[] } | null;
+  target_directory: string;
+  workspace_root: string;
+}
+
+/**
+ * Picks the facts about the crate at `manifestPath` out of `cargo metadata` output.
+ * Pure: unit-tested on recorded metadata.
+ */
+export function readCrateInfo(metadata: CargoMetadata, manifestPath: string): CrateInfo {
+  const pkg = metadata.packages.find((p) => path.resolve(p.manifest_path) === path.resolve(manifestPath));
+  if (!pkg) {
+    throw new CrateError(
+      `${manifestPath} is a workspace manifest with no [package]. Import the Cargo.toml of the member crate you want to use instead.`,
+      { file: manifestPath, code: "NOT_A_PACKAGE" },
+    );
+  }
+  const lib = pkg.targets.find((t) => t.kind.some((k) => k === "lib" || k === "cdylib" || k === "rlib"));
+  if (!lib) {
+    throw new CrateError(
+      `${manifestPath} has no library target. Add a src/lib.rs (or a [lib] section) with the #[wasm_bindgen] exports to import.`,
+      { file: manifestPath, code: "NO_LIB_TARGET" },
+    );
+  }
+  const wasmBindgenVersion = findWasmBindgenVersion(metadata, pkg.id);
+  if (!wasmBindgenVersion) {
+    throw new CrateError(
+      `${manifestPath} does not depend on wasm-bindgen, so it has no JS exports to import. ` +
+        'Add it with `cargo add wasm-bindgen` (or `wasm-bindgen = "0.2"` under [dependencies]) and mark the exports with #[wasm_bindgen].',
+      { file: manifestPath, code: "NO_WASM_BINDGEN" },
+    );
+  }
+  return {
+    manifestPath: path.resolve(manifestPath),
+    crateDir: path.dirname(path.resolve(manifestPath)),
+    packageName: pkg.name,
+    libName: lib.name.replaceAll("-", "_"),
+    targetDir: metadata.target_directory,
+    workspaceRoot: metadata.workspace_root,
+    wasmBindgenVersion,
+  };
+}
+
+/**
+ * The version of the `wasm-bindgen` package in the crate's normal (non-dev, non-build)
+ * dependency graph, found breadth-first so a direct dependency wins over one pulled
+ * in by another crate.
+ */
+function findWasmBindgenVersion(metadata: CargoMetadata, rootId: string): string | undefined {
+  const packages = new Map(metadata.packages.map((p) => [p.id, p]));
+  const nodes = new Map((metadata.resolve?.nodes ?? []).map((n) => [n.id, n]));
+  const seen = new Set([rootId]);
+  const queue = [rootId];
+  while (queue.length > 0) {
+    const node = nodes.get(queue.shift()!);
+    for (const dep of node?.deps ?? []) {
+      if (seen.has(dep.pkg) || !dep.dep_kinds.some((k) => k.kind === null)) continue;
+      const pkg = packages.get(dep.pkg);
+      if (pkg?.name === "wasm-bindgen") return pkg.version;
+      seen.add(dep.pkg);
+      queue.push(dep.pkg);
+    }
+  }
+  return undefined;
+}
+
+/** Turns cargo's complaint about an unreadable manifest into a located error. */
+export function manifestError(manifestPath: string, stderr: string): CrateError {
+  const details = stderr.trim().replace(/^error: /, "");
+  const at = /TOML parse error at line (\d+), column (\d+)/.exec(stderr);
+  // Cargo names the manifest it choked on; it may be a workspace root or a path dependency.
+  const file = /manifest at `([^`]+)`/.exec(stderr)?.[1] ?? manifestPath;
+  return new CrateError(
+    `cargo could not read ${file}. Fix the manifest and save it; the crate rebuilds on its own.\n\n${details}`,
+    {
+      file,
+      code: "CARGO_MANIFEST",
+      loc: at ? { file, line: Number(at[1]), column: Number(at[2]) - 1 } : undefined,
+    },
+  );
+}
+
+/** Runs `cargo metadata` for the crate and reads what the pipeline needs from it. */
+export async function loadCrateInfo(
+  manifestPath: string,
+  options: { env?: NodeJS.ProcessEnv } = {},
+): Promise<CrateInfo> {
+  const result = await runCargo(
+    manifestPath,
+    ["metadata", "--format-version", "1", "--manifest-path", manifestPath],
+    { cwd: path.dirname(manifestPath), env: options.env },
+  );
+  if (result.exitCode !== 0) throw manifestError(manifestPath, result.stderr);
+  return readCrateInfo(JSON.parse(result.stdout) as CargoMetadata, manifestPath);
+}

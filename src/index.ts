@@ -1,0 +1,25 @@
+import type { Plugin } from "vite";
+import { createApi } from "./api.ts";
+import { type Options, resolveOptions } from "./options.ts";
+import { configPlugin } from "./plugins/config.ts";
+import { crossOriginIsolationPlugin } from "./plugins/cross-origin-isolation.ts";
+import { devServerPlugin } from "./plugins/dev-server.ts";
+import { loadPlugin } from "./plugins/load.ts";
+
+export type { Options, WasmBindgenOptions, WasmOptLevel, WasmOptOptions } from "./options.ts";
+export { CrateError } from "./utils/error.ts";
+
+/**
+ * Makes Rust crates importable: `import { greet } from "./crate/Cargo.toml"`.
+ * Works as a Vite plugin (dev and build) and as a plain Rollup plugin.
+ */
+export default function crate(options: Options = {}): Plugin[] {
+  const { resolved, unknownKeys } = resolveOptions(options);
+  const api = createApi(resolved);
+  return [
+    configPlugin(api),
+    crossOriginIsolationPlugin(api),
+    loadPlugin(api, unknownKeys),
+    devServerPlugin(api),
+  ];
+}

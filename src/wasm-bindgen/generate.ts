@@ -1,0 +1,83 @@
+import fs from "node:fs/promises";
+import path from "node:path";
+import { execa } from "execa";
+import { CrateError } from "../utils/error.ts";
+
+/** What wasm-bindgen produced for one crate, held in memory. */
+export interface Glue {
+  /** The ESM glue (`--target web`): exports the crate's API plus a default `init`. */
+  js: string;
+  /** wasm-bindgen's TypeScript declarations for the glue. */
+  dts: string;
+  /** The wasm module the glue instantiates. */
+  wasm: Uint8Array;
+  /**
+   * JS snippets from `#[wasm_bindgen(inline_js)]` / `module = "..."`, keyed by their
+   * path relative to the glue, e.g. `snippets/my-crate-0123/inline0.js`.
+   */
+  snippets: Map<string, string>;
+}
+
+/** The wasm-bindgen arguments; pure so tests can check them. */
+export function wasmBindgenArgs(wasmPath: string, outDir: string, outName: string): string[] {
+  return [
+    wasmPath,
+    "--out-dir",
+    outDir,
+    "--out-name",
+    outName,
+    // One ESM file with an explicit `init(url)`: works in every bundler and in dev
+    // without wasm ESM integration.
+    "--target",
+    "web",
+    // We hand init() the asset URL ourselves; the default `new URL(…, import.meta.url)`
+    // would make bundlers copy the unoptimized wasm a second time.
+    "--omit-default-module-path",
+  ];
+}
+
+/**
+ * Runs the wasm-bindgen CLI on cargo's .wasm and reads back everything it wrote.
+ * wasm-bindgen writes files one by one, so it writes into a fresh temporary folder
+ * that is renamed over `outDir` only once complete.
+ */
+export async function generateGlue(options: {
+  cli: string;
+  wasmPath: string;
+  outDir: string;
+  outName: string;
+  manifestPath: string;
+}): Promise<Glue> {
+  const { cli, wasmPath, outDir, outName, manifestPath } = options;
+  const tempDir = `${outDir}.tmp-${process.pid}-${Date.now()}`;
+  await fs.mkdir(path.dirname(outDir), { recursive: true });
+  const result = await execa(cli, wasmBindgenArgs(wasmPath, tempDir, outName), { reject: false });
+  if (result.failed) {
+    await fs.rm(tempDir, { recursive: true, force: true });
+    throw new CrateError(
+      `wasm-bindgen failed on the wasm built from ${manifestPath}:\n\n${result.stderr || result.message}`,
+      { file: manifestPath, code: "WASM_BINDGEN_FAILED" },
+    );
+  }
+  const glue: Glue = {
+    js: await fs.readFile(path.join(tempDir, `${outName}.js`), "utf8"),
+    dts: await fs.readFile(path.join(tempDir, `${outName}.d.ts`), "utf8"),
+    wasm: new Uint8Array(await fs.readFile(path.join(tempDir, `${outName}_bg.wasm`))),
+    snippets: await readSnippets(tempDir),
+  };
+  await fs.rm(outDir, { recursive: true, force: true });
+  await fs.rename(tempDir, outDir);
+  return glue;
+}
+
+async function readSnippets(dir: string): Promise<Map<string, string>> {
+  const snippets = new Map<string, string>();
+  const root = path.join(dir, "snippets");
+  const entries = await fs.readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
+  for (const entry of entries) {
+    if (!entry.isFile()) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    snippets.set(path.relative(dir, file).split(path.sep).join("/"), await fs.readFile(file, "utf8"));
+  }
+  return snippets;
+}

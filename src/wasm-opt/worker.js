@@ -1,0 +1,34 @@
+// Runs Binaryen's optimizer off the main thread: binaryen.js is synchronous, and a
+// multi-second optimize() on the main thread would freeze Vite's dev server.
+// Plain JS (not TS) so Node can start it as a worker from src/ and dist/ alike.
+import { parentPort, workerData } from "node:worker_threads";
+
+/** @type {{ binaryenUrl: string, wasm: Uint8Array, optimizeLevel: number, shrinkLevel: number, features: string[] }} */
+const job = workerData;
+
+try {
+  // binaryen's entry uses top-level await and is ESM-only.
+  const { default: binaryen } = await import(job.binaryenUrl);
+  // Read with the features rustc emits: the default (MVP) set rejects modern modules,
+  // and a module with no target_features section gives binaryen nothing to go on.
+  let features = 0;
+  for (const name of job.features) {
+    const flag = binaryen.Features[name];
+    if (typeof flag !== "number") throw new Error(`this binaryen does not know the wasm feature ${name}`);
+    features |= flag;
+  }
+  const module = binaryen.readBinary(job.wasm, features);
+  try {
+    // Levels are global state in binaryen.js: set them for every run.
+    binaryen.setOptimizeLevel(job.optimizeLevel);
+    binaryen.setShrinkLevel(job.shrinkLevel);
+    binaryen.setDebugInfo(false);
+    module.optimize();
+    if (!module.validate()) throw new Error("the optimized module does not validate");
+    parentPort?.postMessage({ ok: true, wasm: module.emitBinary() });
+  } finally {
+    module.dispose();
+  }
+} catch (error) {
+  parentPort?.postMessage({ ok: false, message: error instanceof Error ? error.message : String(error) });
+}
