@@ -27,6 +27,11 @@ export interface CrateOutput {
   wasmHash: string;
   /** Files whose change must rebuild the crate. */
   watchFiles: string[];
+  /**
+   * False when this build's wasm and modules equal the previous successful build's
+   * (a comment-only edit, a touched file): nothing for the page to update.
+   */
+  changed: boolean;
 }
 
 /** The per-mode settings a build runs with (options resolved for dev or build). */
@@ -137,13 +142,16 @@ export class CrateBuilder {
     const modules = new Map([[glueId, glue.js]]);
     for (const [file, code] of glue.snippets) modules.set(`${GLUE_ID_PREFIX}${outDir}/${file}`, code);
     log.debug(`built ${info.packageName} (${profile}) in ${Date.now() - started} ms`);
+    const wasmHash = createHash("sha256").update(glue.wasm).digest("hex");
+    const previous = this.lastOutput;
     return {
       info,
       glue,
       glueId,
       modules,
-      wasmHash: createHash("sha256").update(glue.wasm).digest("hex"),
+      wasmHash,
       watchFiles: this.watchFiles,
+      changed: !previous || previous.wasmHash !== wasmHash || !sameModules(previous.modules, modules),
     };
   }
 
@@ -164,6 +172,10 @@ export class CrateBuilder {
       return wasm;
     }
   }
+}
+
+function sameModules(a: Map<string, string>, b: Map<string, string>): boolean {
+  return a.size === b.size && [...a].every(([id, code]) => b.get(id) === code);
 }
 
 /** Sources from dep-info plus the manifests and lock file that shape the build. */

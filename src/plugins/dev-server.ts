@@ -11,8 +11,8 @@ import { toRollupError } from "../utils/error.ts";
  * rebuild shows in the error overlay and the server keeps running.
  */
 export function devServerPlugin(api: PluginApi): Plugin {
-  /** The last build each crate's page saw, to skip updates that change nothing. */
-  const shipped = new Map<string, string>();
+  /** The change event each file was last invalidated for: Vite calls hotUpdate once per environment. */
+  const invalidatedAt = new Map<string, number>();
   return {
     name: "vite-plugin-crate:dev-server",
     apply: "serve",
@@ -21,7 +21,6 @@ export function devServerPlugin(api: PluginApi): Plugin {
       api.server = server;
       server.middlewares.use(wasmMiddleware(api.base, api.devWasm));
       api.onBuilt = (output) => {
-        shipped.set(output.info.manifestPath, fingerprint(output));
         // Crates outside the Vite root are not watched by default.
         server.watcher.add(output.watchFiles);
         // A CARGO_TARGET_DIR inside the root under another name than target/.
@@ -29,12 +28,14 @@ export function devServerPlugin(api: PluginApi): Plugin {
       };
     },
 
-    async hotUpdate({ file, server }) {
+    async hotUpdate({ file, server, timestamp }) {
       const builders = [...api.crates.values()].filter((builder) => builder.watches(file));
       if (builders.length === 0) return;
+      const firstForThisChange = invalidatedAt.get(file) !== timestamp;
+      invalidatedAt.set(file, timestamp);
       const modules: EnvironmentModuleNode[] = [];
       for (const builder of builders) {
-        builder.invalidate(file);
+        if (firstForThisChange) builder.invalidate(file);
         let output: CrateOutput;
         try {
           output = await builder.build();
@@ -59,7 +60,7 @@ export function devServerPlugin(api: PluginApi): Plugin {
           continue;
         }
         api.onBuilt?.(output);
-        if (shipped.get(builder.manifestPath) === fingerprint(output) && !file.endsWith("Cargo.toml")) {
+        if (!output.changed) {
           api.log.debug(`${path.relative(api.root, file)} changed but ${output.info.packageName}'s output did not: no update`);
           continue;
         }
@@ -72,9 +73,4 @@ export function devServerPlugin(api: PluginApi): Plugin {
       return modules;
     },
   };
-}
-
-/** What the page would receive from a build: unchanged means no update is needed. */
-function fingerprint(output: CrateOutput): string {
-  return `${output.wasmHash}:${[...output.modules.values()].join("\0")}`;
 }

@@ -1,0 +1,26 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { loadCrateInfo } from "../src/cargo/metadata.ts";
+import { userCacheDir } from "../src/utils/cache-dir.ts";
+import { createLog } from "../src/utils/log.ts";
+import { findWasmBindgenCli } from "../src/wasm-bindgen/cli.ts";
+import { checkToolchain } from "./helpers/toolchain.ts";
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+
+/**
+ * Fails fast when the toolchain is missing, then makes sure the wasm-bindgen CLI the
+ * playground needs is installed, through the plugin's own auto-install (a fresh
+ * machine takes a few minutes here, once), so no test times out waiting for it.
+ */
+export default async function setup(): Promise<void> {
+  await checkToolchain();
+  const manifest = path.join(root, "playground/crate/Cargo.toml");
+  const info = await loadCrateInfo(manifest);
+  await findWasmBindgenCli(
+    info.wasmBindgenVersion,
+    { path: undefined, install: true, cacheDir: path.join(userCacheDir(), "wasm-bindgen-cli") },
+    createLog(),
+    manifest,
+  );
+}
