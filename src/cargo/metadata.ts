@@ -103,18 +103,25 @@ function findWasmBindgenVersion(metadata: CargoMetadata, rootId: string): string
   return undefined;
 }
 
-/** Turns cargo's complaint about an unreadable manifest into a located error. */
+/**
+ * Turns cargo's complaint about an unreadable manifest into a located error. Cargo
+ * renders TOML errors as `--> Cargo.toml:3:11` (older releases: "TOML parse error at
+ * line 3, column 11"), relative to the folder it ran in: the crate's.
+ */
 export function manifestError(manifestPath: string, stderr: string): CrateError {
   const details = stderr.trim().replace(/^error: /, "");
-  const at = /TOML parse error at line (\d+), column (\d+)/.exec(stderr);
-  // Cargo names the manifest it choked on; it may be a workspace root or a path dependency.
-  const file = /manifest at `([^`]+)`/.exec(stderr)?.[1] ?? manifestPath;
+  const arrow = /-->\s+(.+?):(\d+):(\d+)/.exec(stderr);
+  const legacy = /TOML parse error at line (\d+), column (\d+)/.exec(stderr);
+  const named = /manifest at `([^`]+)`/.exec(stderr)?.[1];
+  // The broken manifest may be a workspace root or a path dependency's, not the imported one.
+  const file = arrow ? path.resolve(path.dirname(manifestPath), arrow[1]!) : (named ?? manifestPath);
+  const [line, column] = arrow ? [arrow[2], arrow[3]] : legacy ? [legacy[1], legacy[2]] : [];
   return new CrateError(
     `cargo could not read ${file}. Fix the manifest and save it; the crate rebuilds on its own.\n\n${details}`,
     {
       file,
       code: "CARGO_MANIFEST",
-      loc: at ? { file, line: Number(at[1]), column: Number(at[2]) - 1 } : undefined,
+      loc: line ? { file, line: Number(line), column: Number(column) - 1 } : undefined,
     },
   );
 }

@@ -48,7 +48,8 @@ export function optimizeWasm(
   return new Promise((resolve, reject) => {
     let settled = false;
     const fail = (message: string) => {
-      const printed = output.trim();
+      // The validator prints whole function bodies; the first lines say what is wrong.
+      const printed = output.trim().slice(0, 2000);
       reject(new Error(printed ? `${message}\n${printed}` : message));
     };
     worker.once("message", (result: { ok: true; wasm: Uint8Array } | { ok: false; message: string }) => {

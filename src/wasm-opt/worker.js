@@ -30,5 +30,8 @@ try {
     module.dispose();
   }
 } catch (error) {
-  parentPort?.postMessage({ ok: false, message: error instanceof Error ? error.message : String(error) });
+  // Emscripten may throw plain objects; dig out whatever text there is.
+  const message =
+    error instanceof Error ? error.message : typeof error?.message === "string" ? error.message : JSON.stringify(error);
+  parentPort?.postMessage({ ok: false, message });
 }

@@ -1,0 +1,144 @@
+import fs from "node:fs";
+import path from "node:path";
+import { build, type Rollup } from "vite";
+import { describe, expect, test } from "vitest";
+import crate, { type Options } from "../../src/index.ts";
+import { findWasmBindgenCli } from "../../src/wasm-bindgen/cli.ts";
+import { createLog } from "../../src/utils/log.ts";
+import { withEnv } from "../helpers/env.ts";
+import { copyToTemp, editFile, FIXTURES, TMP } from "../helpers/fixtures.ts";
+import { tempOutDir } from "../helpers/servers.ts";
+
+/** A one-file app importing `specifier`, built with `vite build`; returns the error. */
+async function buildError(specifier: string, options: Options = {}): Promise<Rollup.RollupError> {
+  const root = tempOutDir("bad-input-app");
+  fs.writeFileSync(path.join(root, "index.html"), '<script type="module" src="./main.js"></script>');
+  fs.writeFileSync(path.join(root, "main.js"), `import * as crate from ${JSON.stringify(specifier)};\nconsole.log(crate);\n`);
+  try {
+    await build({ root, configFile: false, logLevel: "silent", plugins: [crate(options)], build: { outDir: "dist" } });
+  } catch (error) {
+    return error as Rollup.RollupError;
+  }
+  throw new Error("the build succeeded but should have failed");
+}
+
+/** A standalone copy of a fixture crate (outside the fixtures workspace). */
+function standaloneCrate(fixture: string, packageName: string): string {
+  const dir = copyToTemp(path.join(FIXTURES, fixture), packageName);
+  editFile(path.join(dir, "Cargo.toml"), /name = "[^"]+"/, `name = "${packageName}"`);
+  // The fixtures' lock file pins the same wasm-bindgen; cargo prunes what it does not need.
+  fs.copyFileSync(path.join(FIXTURES, "Cargo.lock"), path.join(dir, "Cargo.lock"));
+  return dir;
+}
+
+/** Shares compiled dependencies with the fixtures so these tests compile only the crate. */
+const SHARED_TARGET = { CARGO_TARGET_DIR: path.join(FIXTURES, "target") };
+
+describe("bad input gets a clear error naming the file and the fix", () => {
+  test("crate not found", async () => {
+    const error = await buildError("./missing/Cargo.toml");
+    expect(error.message).toMatch(/Cannot find the crate "\.\/missing\/Cargo\.toml" imported from .*main\.js/);
+    expect(error.message).toMatch(/missing\/Cargo\.toml does not exist\. Check the path/);
+  });
+
+  test("Cargo.toml that does not parse", async () => {
+    const dir = standaloneCrate("basic", "unparsable");
+    fs.writeFileSync(path.join(dir, "Cargo.toml"), '[package]\nname = "unparsable"\nversion = = "0.1.0"\n');
+    const error = await buildError(path.join(dir, "Cargo.toml"));
+    expect(error.message).toContain(`cargo could not read ${path.join(dir, "Cargo.toml")}`);
+    expect(error.message).toContain("Fix the manifest");
+    // Cargo's own rendering, pointing at the offending line.
+    expect(error.message).toContain('3 | version = = "0.1.0"');
+  });
+
+  test("missing wasm32 target", async () => {
+    const dir = standaloneCrate("basic", "no-target");
+    // A sysroot without the wasm32 std is exactly what a toolchain without the target has.
+    const error = await withEnv(
+      {
+        CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS: `--sysroot=${path.join(TMP, "empty-sysroot")}`,
+        CARGO_TARGET_DIR: path.join(TMP, "no-target-target"),
+      },
+      () => buildError(path.join(dir, "Cargo.toml")),
+    );
+    expect(error.message).toContain("The wasm32-unknown-unknown target is not installed");
+    expect(error.message).toContain("rustup target add wasm32-unknown-unknown");
+    expect(error.message).toContain(path.join(dir, "Cargo.toml"));
+  });
+
+  test("no cargo on PATH", async () => {
+    const manifest = path.join(FIXTURES, "basic/Cargo.toml");
+    const error = await withEnv({ PATH: path.join(TMP, "empty-bin") }, () => buildError(manifest));
+    expect(error.message).toContain(`cargo was not found on PATH, so ${manifest} cannot be built`);
+    expect(error.message).toContain("https://rustup.rs");
+  });
+
+  test("no wasm-bindgen dependency", async () => {
+    const manifest = path.join(FIXTURES, "no-bindgen/Cargo.toml");
+    const error = await buildError(manifest);
+    expect(error.message).toContain(`${manifest} does not depend on wasm-bindgen`);
+    expect(error.message).toContain("cargo add wasm-bindgen");
+  });
+
+  test("Rust compile error: rustc's rendered diagnostics, located at the first error", async () => {
+    const dir = standaloneCrate("basic", "broken");
+    const lib = path.join(dir, "src/lib.rs");
+    editFile(lib, "    a + b\n", '    let wrong: i32 = "text";\n    a + b + wrong\n');
+    const error = await withEnv(SHARED_TARGET, () => buildError(path.join(dir, "Cargo.toml")));
+    expect(error.message).toContain("Rust compilation of broken failed with an error");
+    expect(error.message).toContain("error[E0308]: mismatched types");
+    expect(error.message).toContain("--> src/lib.rs:10:22");
+    expect(error.message).toContain('let wrong: i32 = "text";');
+  });
+
+  test("wasm-bindgen CLI missing and install disabled", async () => {
+    const cacheDir = tempOutDir("empty-cli-cache");
+    await expect(
+      findWasmBindgenCli("0.2.91", { path: undefined, install: false, cacheDir }, createLog(), "/app/crate/Cargo.toml"),
+    ).rejects.toThrow(
+      "/app/crate/Cargo.toml needs the wasm-bindgen CLI 0.2.91. Install it with `cargo install wasm-bindgen-cli --version =0.2.91`",
+    );
+  });
+
+  test("wasm-opt failure fails the build with binaryen's reason, or warns when asked to", async () => {
+    // `strip = true` removes the target_features section, and SIMD is not in the
+    // feature set rustc enables by default: binaryen rejects the SIMD code.
+    const env = {
+      CARGO_PROFILE_RELEASE_STRIP: "true",
+      CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS: "-C target-feature=+simd128",
+      CARGO_TARGET_DIR: path.join(TMP, "simd-target"),
+    };
+    const manifest = path.join(FIXTURES, "basic/Cargo.toml");
+    const error = await withEnv(env, () => buildError(manifest));
+    expect(error.message).toContain(`wasm-opt -Oz failed on the wasm built from ${manifest}`);
+    expect(error.message).toContain("SIMD operations require SIMD");
+    expect(error.message).toContain('wasmOpt: { onError: "warn" }');
+
+    const root = tempOutDir("wasm-opt-warn");
+    fs.writeFileSync(path.join(root, "index.html"), '<script type="module" src="./main.js"></script>');
+    fs.writeFileSync(path.join(root, "main.js"), `export * from ${JSON.stringify(manifest)};\n`);
+    const warnings: string[] = [];
+    await withEnv(env, () =>
+      build({
+        root,
+        configFile: false,
+        logLevel: "warn",
+        customLogger: {
+          ...console,
+          info() {},
+          warn: (message: string) => warnings.push(message),
+          warnOnce: (message: string) => warnings.push(message),
+          error() {},
+          clearScreen() {},
+          hasErrorLogged: () => false,
+          hasWarned: false,
+        },
+        plugins: [crate({ wasmOpt: { onError: "warn" } })],
+        build: { outDir: "dist" },
+      }),
+    );
+    expect(warnings.join("\n")).toContain("SIMD operations require SIMD");
+    expect(warnings.join("\n")).toContain("Shipping the unoptimized wasm");
+    expect(fs.readdirSync(path.join(root, "dist/assets")).some((f) => f.endsWith(".wasm"))).toBe(true);
+  });
+});

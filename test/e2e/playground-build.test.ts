@@ -1,0 +1,54 @@
+import fs from "node:fs";
+import path from "node:path";
+import type { Browser } from "playwright-core";
+import type { PreviewServer } from "vite";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { launchBrowser, openPage, waitForReady } from "../helpers/browser.ts";
+import { REPO_ROOT } from "../helpers/fixtures.ts";
+import { buildAndPreview } from "../helpers/servers.ts";
+
+let browser: Browser;
+const previews: PreviewServer[] = [];
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  for (const server of previews) await server.close();
+});
+
+// `vite build && vite preview` of the playground, as a user deploys it, under each
+// kind of base a host may need.
+describe.each(["/", "/sub/", "./"])("playground built with base %j", (base) => {
+  test("the page works, the wasm is a hashed application/wasm asset, the page is isolated", async () => {
+    const { preview, url, outDir } = await buildAndPreview({
+      configFile: path.join(REPO_ROOT, "vite.config.ts"),
+      base,
+    });
+    previews.push(preview);
+
+    const assets = fs.readdirSync(path.join(outDir, "assets"));
+    const wasmFiles = assets.filter((f) => f.endsWith(".wasm"));
+    expect(wasmFiles).toHaveLength(1);
+    expect(wasmFiles[0]).toMatch(/^playground_crate_bg-[\w-]{8}\.wasm$/);
+    // No base64 copy of the wasm in the JS.
+    const js = assets.filter((f) => f.endsWith(".js")).map((f) => fs.readFileSync(path.join(outDir, "assets", f), "utf8"));
+    expect(js.join("").length).toBeLessThan(20_000);
+
+    const { page, errors } = await openPage(browser, "about:blank");
+    const wasmResponse = page.waitForResponse((r) => r.url().endsWith(".wasm"));
+    await page.goto(url);
+    await waitForReady(page, errors);
+    const response = await wasmResponse;
+    expect(new URL(response.url()).pathname).toBe(`${base === "./" ? "/" : base}assets/${wasmFiles[0]}`);
+    expect(response.headers()["content-type"]).toBe("application/wasm");
+    expect(await page.textContent("#greet")).toBe("Hello, Ada!");
+    expect(await page.textContent("#invert")).toBe("255,0,240");
+    expect(await page.textContent("#percent-error")).toBe('not a percentage: "lots"');
+    expect(await page.evaluate(() => self.crossOriginIsolated)).toBe(true);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
