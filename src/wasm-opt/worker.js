@@ -31,7 +31,7 @@ try {
   }
 } catch (error) {
   // Emscripten may throw plain objects; dig out whatever text there is.
-  const message =
-    error instanceof Error ? error.message : typeof error?.message === "string" ? error.message : JSON.stringify(error);
+  const text = /** @type {{ message?: unknown } | undefined} */ (error)?.message;
+  const message = typeof text === "string" ? text : JSON.stringify(error);
   parentPort?.postMessage({ ok: false, message });
 }

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Browser } from "playwright-core";
-import { rollup } from "rollup";
+import { rollup, type Plugin as RollupPlugin } from "rollup";
 import { build, preview, type PreviewServer } from "vite";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import crate from "../../src/index.ts";
@@ -52,7 +52,7 @@ function wasmAssets(dir: string): string[] {
 describe("plain rollup", () => {
   test("bundles both crates with hashed wasm assets that run in the browser", async () => {
     const outDir = tempOutDir("rollup");
-    const bundle = await rollup({ input: path.join(APP, "main.js"), plugins: [crate()] });
+    const bundle = await rollup({ input: path.join(APP, "main.js"), plugins: crate() as unknown as RollupPlugin[] });
     await bundle.write({ dir: outDir, format: "es" });
     await bundle.close();
     fs.copyFileSync(path.join(APP, "index.html"), path.join(outDir, "index.html"));

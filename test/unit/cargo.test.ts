@@ -1,0 +1,155 @@
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, test } from "vitest";
+import { buildError, cargoBuildArgs, cargoErrorText } from "../../src/cargo/build.ts";
+import { parseDepInfo } from "../../src/cargo/dep-info.ts";
+import { isMissingTargetError, parseCargoMessages } from "../../src/cargo/messages.ts";
+import { manifestError, readCrateInfo, type CargoMetadata, type CrateInfo } from "../../src/cargo/metadata.ts";
+
+const recorded = (name: string) => fs.readFileSync(path.join(import.meta.dirname, "recorded", name), "utf8");
+
+// Recorded from `cargo rustc --message-format=json` on a crate at /tmp/rec with two errors.
+const brokenCrate: CrateInfo = {
+  manifestPath: "/tmp/rec/Cargo.toml",
+  crateDir: "/tmp/rec",
+  packageName: "playground-crate",
+  libName: "playground_crate",
+  targetDir: "/tmp/rec/target",
+  workspaceRoot: "/tmp/rec",
+  wasmBindgenVersion: "0.2.130",
+};
+
+describe("parseDepInfo", () => {
+  test.each([
+    ["one rule", "/t/a.wasm: /src/lib.rs /src/util.rs\n", ["/src/lib.rs", "/src/util.rs"]],
+    ["escaped spaces", "/t/a.wasm: /my\\ crate/src/lib.rs\n", ["/my crate/src/lib.rs"]],
+    ["continuation lines", "/t/a.wasm: /a.rs \\\n  /b.rs\n", ["/a.rs", "/b.rs"]],
+    ["several rules, deduplicated", "/t/a.wasm: /a.rs\n/t/a.d: /a.rs /b.txt\n", ["/a.rs", "/b.txt"]],
+    ["windows drive letters", "C:\\t\\a.wasm: C:\\src\\lib.rs\n", ["C:\\src\\lib.rs"]],
+    ["empty prerequisites", "/t/a.wasm:\n", []],
+  ])("%s", (_name, text, files) => {
+    expect(parseDepInfo(text)).toEqual(files);
+  });
+});
+
+describe("cargo's JSON messages", () => {
+  const messages = parseCargoMessages(recorded("compile-errors.jsonl"), brokenCrate.manifestPath);
+
+  test("collects the crate's diagnostics and the build result", () => {
+    expect(messages.success).toBe(false);
+    expect(messages.wasmFiles).toEqual([]);
+    expect(messages.diagnostics.filter((d) => d.level === "error").map((d) => d.code?.code)).toEqual(["E0425", "E0308"]);
+  });
+
+  test("a compile error is located at the first error's primary span: 1-based line, 0-based column", () => {
+    const error = buildError(brokenCrate, messages.diagnostics, "");
+    expect(error.code).toBe("E0425");
+    expect(error.loc).toEqual({ file: "/tmp/rec/src/lib.rs", line: 7, column: 21 });
+    expect(error.file).toBe("/tmp/rec/src/lib.rs");
+    expect(error.message).toContain("failed with 2 errors");
+    expect(error.message).toContain("error[E0425]: cannot find value `nam` in this scope");
+    expect(error.message).toContain("error[E0308]: mismatched types");
+  });
+
+  test("a missing wasm32 std is recognized, even when a dependency hits it first", () => {
+    const missing = parseCargoMessages(recorded("missing-target.jsonl"), brokenCrate.manifestPath);
+    expect(isMissingTargetError(missing.diagnostics, "wasm32-unknown-unknown")).toBe(true);
+    expect(isMissingTargetError(messages.diagnostics, "wasm32-unknown-unknown")).toBe(false);
+    const error = buildError(brokenCrate, missing.diagnostics, "");
+    expect(error.code).toBe("MISSING_TARGET");
+    expect(error.message).toContain("rustup target add wasm32-unknown-unknown");
+  });
+
+  test("cargo's own errors come from stderr without progress lines", () => {
+    const stderr =
+      "    Updating crates.io index\nerror: failed to select a version for `nope`.\n    ... required by package `x`\n";
+    const error = buildError(brokenCrate, [], stderr);
+    expect(error.code).toBe("CARGO_FAILED");
+    expect(error.message).toContain("error: failed to select a version for `nope`.");
+    expect(error.message).not.toContain("Updating");
+    expect(cargoErrorText("   Compiling a v1\nboom\n")).toBe("boom");
+  });
+
+  test("only the crate's warnings are kept; dependencies' are noise", () => {
+    const line = (manifest: string, level: string) =>
+      JSON.stringify({
+        reason: "compiler-message",
+        manifest_path: manifest,
+        message: { level, message: "m", code: null, spans: [], rendered: `${level} in ${manifest}` },
+      });
+    const parsed = parseCargoMessages(
+      [line("/dep/Cargo.toml", "warning"), line("/tmp/rec/Cargo.toml", "warning"), "not json", "{broken"].join("\n"),
+      "/tmp/rec/Cargo.toml",
+    );
+    expect(parsed.diagnostics.map((d) => d.rendered)).toEqual(["warning in /tmp/rec/Cargo.toml"]);
+  });
+});
+
+describe("manifest errors", () => {
+  test("current cargo: `--> Cargo.toml:3:11`", () => {
+    const stderr = 'error: extra `=`, expected nothing\n --> Cargo.toml:3:11\n  |\n3 | version = = "0.1.0"\n  |           ^\n';
+    const error = manifestError("/app/crate/Cargo.toml", stderr);
+    expect(error.loc).toEqual({ file: "/app/crate/Cargo.toml", line: 3, column: 10 });
+    expect(error.message).toContain('3 | version = = "0.1.0"');
+  });
+
+  test("older cargo: 'TOML parse error at line 2, column 5' in a named manifest", () => {
+    const stderr = "error: failed to parse manifest at `/ws/Cargo.toml`\n\nCaused by:\n  TOML parse error at line 2, column 5\n";
+    const error = manifestError("/ws/member/Cargo.toml", stderr);
+    expect(error.file).toBe("/ws/Cargo.toml");
+    expect(error.loc).toEqual({ file: "/ws/Cargo.toml", line: 2, column: 4 });
+  });
+});
+
+describe("readCrateInfo", () => {
+  const metadata = JSON.parse(recorded("fixtures-metadata.json")) as CargoMetadata;
+
+  test("a workspace member: names, target dir and wasm-bindgen version come from metadata", () => {
+    expect(readCrateInfo(metadata, "/repo/fixtures/snippets/Cargo.toml")).toEqual({
+      manifestPath: "/repo/fixtures/snippets/Cargo.toml",
+      crateDir: "/repo/fixtures/snippets",
+      packageName: "snippets",
+      libName: "snippets",
+      targetDir: "/repo/fixtures/target",
+      workspaceRoot: "/repo/fixtures",
+      wasmBindgenVersion: "0.2.130",
+    });
+  });
+
+  test("no wasm-bindgen dependency", () => {
+    expect(() => readCrateInfo(metadata, "/repo/fixtures/no-bindgen/Cargo.toml")).toThrow(
+      "/repo/fixtures/no-bindgen/Cargo.toml does not depend on wasm-bindgen",
+    );
+  });
+
+  test("a workspace root manifest is not a crate", () => {
+    expect(() => readCrateInfo(metadata, "/repo/fixtures/Cargo.toml")).toThrow("is a workspace manifest with no [package]");
+  });
+});
+
+describe("cargoBuildArgs", () => {
+  test("builds the lib as a cdylib for wasm32 with JSON messages", () => {
+    const args = cargoBuildArgs(brokenCrate, {
+      release: true,
+      features: ["a", "b"],
+      noDefaultFeatures: true,
+      cargoArgs: ["--locked"],
+    });
+    expect(args).toEqual([
+      "rustc",
+      "--lib",
+      "--crate-type",
+      "cdylib",
+      "--target",
+      "wasm32-unknown-unknown",
+      "--message-format=json",
+      "--manifest-path",
+      "/tmp/rec/Cargo.toml",
+      "--release",
+      "--no-default-features",
+      "--features",
+      "a,b",
+      "--locked",
+    ]);
+  });
+});
