@@ -76,6 +76,22 @@ describe("vite build", () => {
     await runInBrowser(outDir);
   });
 
+  test("an import through an alias is handled", async () => {
+    const root = tempOutDir("alias-app");
+    fs.copyFileSync(path.join(APP, "index.html"), path.join(root, "index.html"));
+    const main = fs.readFileSync(path.join(APP, "main.js"), "utf8").replaceAll("../", "@crates/");
+    fs.writeFileSync(path.join(root, "main.js"), main);
+    await build({
+      root,
+      configFile: false,
+      logLevel: "silent",
+      resolve: { alias: { "@crates": FIXTURES } },
+      plugins: [crate()],
+      build: { outDir: "dist" },
+    });
+    await runInBrowser(path.join(root, "dist"));
+  });
+
   test("inlineWasm embeds the wasm as base64 and emits no .wasm file", async () => {
     const outDir = tempOutDir("vite-inline");
     await build({

@@ -1,0 +1,69 @@
+import fs from "node:fs";
+import path from "node:path";
+import type { Browser } from "playwright-core";
+import type { ViteDevServer } from "vite";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import crate from "../../src/index.ts";
+import { launchBrowser, openPage, waitForReady } from "../helpers/browser.ts";
+import { copyToTemp, editFile, FIXTURES } from "../helpers/fixtures.ts";
+import { startDevServer } from "../helpers/servers.ts";
+
+// The fixture workspace in `vite dev`: snippets served from memory, a path dependency
+// whose edit must reach the page, and the cross-origin isolation option.
+let workspace: string;
+let browser: Browser;
+const servers: ViteDevServer[] = [];
+
+beforeAll(async () => {
+  workspace = copyToTemp(FIXTURES, "fixtures");
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  for (const server of servers) await server.close();
+});
+
+async function devServer(options: Parameters<typeof crate>[0] = {}) {
+  const { server, url } = await startDevServer({ root: path.join(workspace, "app"), configFile: false, plugins: [crate(options)] });
+  servers.push(server);
+  return url;
+}
+
+describe("fixture workspace in vite dev", () => {
+  test("snippets are served, and editing a path dependency updates the page", async () => {
+    const url = await devServer();
+    const { page, errors } = await openPage(browser, url);
+    await waitForReady(page, errors, 180_000);
+    expect(await page.textContent("#six-times")).toBe("42"); // path dep + inline_js snippet
+    expect(await page.textContent("#loud")).toBe("HEY!"); // module = "/js/shout.js" snippet
+    expect(errors).toEqual([]);
+
+    // `math` is not imported by the app: only cargo's dep-info says `snippets` uses it.
+    editFile(path.join(workspace, "math/src/lib.rs"), "x * 2", "x * 4");
+    await page.waitForFunction(() => document.getElementById("six-times")?.textContent === "84", undefined, {
+      timeout: 120_000,
+    });
+    await page.close();
+  });
+
+  test.each([
+    [false, undefined, false],
+    ["credentialless", "credentialless", true],
+  ] as const)("crossOriginIsolation: %j", async (option, coep, isolated) => {
+    const url = await devServer({ crossOriginIsolation: option });
+    const { page, errors } = await openPage(browser, "about:blank");
+    const response = await page.goto(url);
+    await waitForReady(page, errors, 180_000);
+    expect(response!.headers()["cross-origin-embedder-policy"]).toBe(coep);
+    expect(await page.evaluate(() => self.crossOriginIsolated)).toBe(isolated);
+    await page.close();
+  });
+});
+
+test("the generated declarations of a copied workspace stay beside its manifests", () => {
+  // Written by the dev builds above: one per imported crate, none for the path dependency.
+  expect(fs.existsSync(path.join(workspace, "basic/Cargo.toml.d.ts"))).toBe(true);
+  expect(fs.existsSync(path.join(workspace, "snippets/Cargo.toml.d.ts"))).toBe(true);
+  expect(fs.existsSync(path.join(workspace, "math/Cargo.toml.d.ts"))).toBe(false);
+});

@@ -1,0 +1,64 @@
+import path from "node:path";
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, expect, test } from "vitest";
+// Vite 7 (Rollup-based) installed as `vite7`; the main suite runs on Vite 8 (Rolldown).
+import { build, createServer, preview, type PluginOption, type PreviewServer, type ViteDevServer } from "vite7";
+import crate from "../../src/index.ts";
+import { launchBrowser, openPage, waitForReady } from "../helpers/browser.ts";
+import { FIXTURES } from "../helpers/fixtures.ts";
+import { tempOutDir } from "../helpers/servers.ts";
+
+const APP = path.join(FIXTURES, "app");
+// The plugin is typed with Vite 8's Plugin; at runtime both majors take it as is.
+const plugins = () => crate() as unknown as PluginOption[];
+
+let browser: Browser;
+const closers: (ViteDevServer | PreviewServer)[] = [];
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  for (const server of closers) await server.close();
+});
+
+async function expectAppWorks(url: string): Promise<void> {
+  const { page, errors } = await openPage(browser, url);
+  await waitForReady(page, errors, 180_000);
+  expect(await page.textContent("#greet")).toBe("Hello, Rollup!");
+  expect(await page.textContent("#six-times")).toBe("42");
+  expect(await page.textContent("#loud")).toBe("HEY!");
+  expect(await page.evaluate(() => self.crossOriginIsolated)).toBe(true);
+  expect(errors).toEqual([]);
+  await page.close();
+}
+
+test("Vite 7: vite build + preview", async () => {
+  const outDir = tempOutDir("vite7-build");
+  await build({ root: APP, configFile: false, logLevel: "silent", plugins: plugins(), build: { outDir } });
+  const server = await preview({
+    root: APP,
+    configFile: false,
+    logLevel: "silent",
+    plugins: plugins(),
+    build: { outDir },
+    preview: { port: 0 },
+  });
+  closers.push(server);
+  await expectAppWorks(server.resolvedUrls!.local[0]!);
+});
+
+test("Vite 7: dev server", async () => {
+  const server = await createServer({
+    root: APP,
+    configFile: false,
+    logLevel: "silent",
+    plugins: plugins(),
+    server: { port: 0 },
+  });
+  closers.push(server);
+  await server.listen();
+  await expectAppWorks(server.resolvedUrls!.local[0]!);
+});
