@@ -35,6 +35,11 @@ export interface PluginApi {
   crates: Map<string, CrateBuilder>;
   /** Wasm the dev server may serve, by URL path below `base` (only what we built). */
   devWasm: Map<string, Uint8Array>;
+  /**
+   * May the dev server load this file? Vite's `server.fs` rules; plugin `load` hooks
+   * bypass them, so the plugin asks before compiling a crate for a request.
+   */
+  isLoadingAllowed: (file: string) => boolean;
   /** Called after each successful crate build (the dev server watches its files). */
   onBuilt: ((output: CrateOutput) => void) | undefined;
   /** Re-reads options that depend on Vite's config. */
@@ -61,6 +66,7 @@ export function createApi(options: ResolvedOptions): PluginApi {
     crates: new Map(),
     devWasm: new Map(),
     onBuilt: undefined,
+    isLoadingAllowed: () => true,
 
     configure({ command, root, base, log }) {
       api.command = command;

@@ -17,8 +17,11 @@ export function devServerPlugin(api: PluginApi): Plugin {
     name: "vite-plugin-crate:dev-server",
     apply: "serve",
 
-    configureServer(server) {
+    async configureServer(server) {
       api.server = server;
+      // Imported here, not at the top: plain Rollup users need not have Vite installed.
+      const { isFileLoadingAllowed } = await import("vite");
+      api.isLoadingAllowed = (file) => isFileLoadingAllowed(server.config, file);
       server.middlewares.use(wasmMiddleware(api.base, api.devWasm));
       api.onBuilt = (output) => {
         // Crates outside the Vite root are not watched by default.

@@ -60,6 +60,14 @@ export function loadPlugin(api: PluginApi, unknownKeys: string[]): Plugin {
         return { code, map: null };
       }
       if (!MANIFEST_RE.test(id) || !api.filter(id)) return null;
+      if (!api.isLoadingAllowed(id)) {
+        const error = new CrateError(
+          `${id} is outside the folders the dev server may read (server.fs.allow). ` +
+            "Add the crate's folder to server.fs.allow in your Vite config to import it.",
+          { file: id, code: "FS_NOT_ALLOWED" },
+        );
+        return this.error(toRollupError(error));
+      }
       const builder = api.builderFor(id);
       let output: CrateOutput;
       try {

@@ -67,3 +67,20 @@ test("the generated declarations of a copied workspace stay beside its manifests
   expect(fs.existsSync(path.join(workspace, "snippets/Cargo.toml.d.ts"))).toBe(true);
   expect(fs.existsSync(path.join(workspace, "math/Cargo.toml.d.ts"))).toBe(false);
 });
+
+test("a crate outside server.fs.allow is refused with the fix", async () => {
+  const app = path.join(workspace, "app");
+  const { server, url } = await startDevServer({
+    root: app,
+    configFile: false,
+    plugins: [crate()],
+    server: { fs: { allow: [app] } },
+  });
+  servers.push(server);
+  const manifest = path.join(workspace, "basic/Cargo.toml");
+  // The URL the page's import of ../basic/Cargo.toml turns into.
+  const response = await fetch(`${url}@fs${manifest}?import`);
+  expect(response.status).not.toBe(200);
+  const body = await response.text();
+  expect(body).toContain("server.fs.allow");
+});
