@@ -1,5 +1,5 @@
+import path from "node:path";
 import { createFilter } from "@rollup/pluginutils";
-import type { ViteDevServer } from "vite";
 import {
   CrateBuilder,
   GLUE_ID_PREFIX,
@@ -10,7 +10,6 @@ import type { ResolvedOptions } from "./options.ts";
 import { userCacheDir } from "./utils/cache-dir.ts";
 import { createLog, type Log } from "./utils/log.ts";
 import { createSerializer } from "./utils/serialize.ts";
-import path from "node:path";
 
 /** URL path (below Vite's `base`) under which the dev server serves built wasm. */
 export const DEV_WASM_PREFIX = "@vite-plugin-crate/";
@@ -29,8 +28,6 @@ export interface PluginApi {
   base: string;
   /** Is an imported Cargo.toml one the user wants us to handle? */
   filter: (id: string) => boolean;
-  /** The dev server, once `configureServer` ran. */
-  server: ViteDevServer | undefined;
   /** One builder per imported crate, by absolute Cargo.toml path. */
   crates: Map<string, CrateBuilder>;
   /** Wasm the dev server may serve, by URL path below `base` (only what we built). */
@@ -62,7 +59,6 @@ export function createApi(options: ResolvedOptions): PluginApi {
     root: process.cwd(),
     base: "/",
     filter: makeFilter(process.cwd()),
-    server: undefined,
     crates: new Map(),
     devWasm: new Map(),
     onBuilt: undefined,

@@ -18,7 +18,6 @@ export function devServerPlugin(api: PluginApi): Plugin {
     apply: "serve",
 
     async configureServer(server) {
-      api.server = server;
       // Imported here, not at the top: plain Rollup users need not have Vite installed.
       const { isFileLoadingAllowed } = await import("vite");
       api.isLoadingAllowed = (file) => isFileLoadingAllowed(server.config, file);
