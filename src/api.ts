@@ -37,6 +37,15 @@ export interface PluginApi {
    * bypass them, so the plugin asks before compiling a crate for a request.
    */
   isLoadingAllowed: (file: string) => boolean;
+  /**
+   * Crates whose last request-time build failed: the page never ran them, so when they
+   * build again the page needs a full reload rather than a hot update.
+   */
+  failedLoads: Set<string>;
+  /** The build the page last received of each crate (dev): updates compare against it. */
+  delivered: Map<string, CrateOutput>;
+  /** Stops every cargo and wasm-bindgen the plugin started (the dev server is closing). */
+  abort(): void;
   /** Called after each successful crate build (the dev server watches its files). */
   onBuilt: ((output: CrateOutput) => void) | undefined;
   /** Re-reads options that depend on Vite's config. */
@@ -49,6 +58,7 @@ export interface PluginApi {
 
 export function createApi(options: ResolvedOptions): PluginApi {
   const serialize = createSerializer();
+  const stop = new AbortController();
   const makeFilter = (root: string) =>
     createFilter(options.include, options.exclude, { resolve: root });
 
@@ -62,7 +72,13 @@ export function createApi(options: ResolvedOptions): PluginApi {
     crates: new Map(),
     devWasm: new Map(),
     onBuilt: undefined,
+    failedLoads: new Set(),
+    delivered: new Map(),
     isLoadingAllowed: () => true,
+
+    abort() {
+      stop.abort();
+    },
 
     configure({ command, root, base, log }) {
       api.command = command;
@@ -75,7 +91,12 @@ export function createApi(options: ResolvedOptions): PluginApi {
     builderFor(manifestPath) {
       let builder = api.crates.get(manifestPath);
       if (!builder) {
-        builder = new CrateBuilder(manifestPath, { settings: buildSettings(api), log: api.log, serialize });
+        builder = new CrateBuilder(manifestPath, {
+          settings: buildSettings(api),
+          log: api.log,
+          serialize,
+          signal: stop.signal,
+        });
         api.crates.set(manifestPath, builder);
       }
       return builder;

@@ -2,6 +2,8 @@ import { createHash } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { cargoBuild, type CargoBuildOptions } from "./cargo/build.ts";
+import { createBuildProgress } from "./cargo/progress.ts";
+import { withCodeFrame } from "./diagnostics/code-frame.ts";
 import { loadCrateInfo, type CrateInfo } from "./cargo/metadata.ts";
 import type { WasmOptOptions } from "./options.ts";
 import { CrateError } from "./utils/error.ts";
@@ -23,19 +25,22 @@ export interface CrateOutput {
   glueId: string;
   /** Glue and snippet modules by id. */
   modules: Map<string, string>;
+  /** Hex sha256 of the wasm cargo produced: an unchanged one skips wasm-bindgen. */
+  cargoWasmHash: string;
   /** Hex sha256 of the final wasm: names dev URLs, tells unchanged rebuilds apart. */
   wasmHash: string;
   /** Files whose change must rebuild the crate. */
   watchFiles: string[];
-  /**
-   * False when this build's wasm and modules equal the previous successful build's
-   * (a comment-only edit, a touched file): nothing for the page to update.
-   */
-  changed: boolean;
+}
+
+/** Would a page running `a` see any difference in `b`? (A comment-only edit: no.) */
+export function sameOutput(a: CrateOutput, b: CrateOutput): boolean {
+  return a.wasmHash === b.wasmHash && a.modules.size === b.modules.size &&
+    [...a.modules].every(([id, code]) => b.modules.get(id) === code);
 }
 
 /** The per-mode settings a build runs with (options resolved for dev or build). */
-export interface CrateBuildSettings extends Omit<CargoBuildOptions, "env"> {
+export interface CrateBuildSettings extends CargoBuildOptions {
   wasmOpt: Required<Pick<WasmOptOptions, "level" | "onError">> | false;
   dts: boolean;
   wasmBindgen: WasmBindgenCliOptions;
@@ -46,6 +51,8 @@ export interface CrateBuilderContext {
   log: Log;
   /** Serializes work per key; cargo runs are keyed by target dir. */
   serialize: <T>(key: string, task: () => Promise<T>) => Promise<T>;
+  /** Aborted when the dev server closes: stops cargo and wasm-bindgen. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -104,30 +111,55 @@ export class CrateBuilder {
     return run;
   }
 
+  /** True while a change has not been built yet (a newer build is coming). */
+  get isStale(): boolean {
+    return this.stale;
+  }
+
   private async runPipeline(): Promise<CrateOutput> {
-    const { settings, log, serialize } = this.context;
+    try {
+      return await this.runSteps();
+    } catch (error) {
+      throw error instanceof CrateError ? await withCodeFrame(error) : error;
+    }
+  }
+
+  private async runSteps(): Promise<CrateOutput> {
+    const { settings, log, serialize, signal } = this.context;
     const started = Date.now();
-    this.info ??= await loadCrateInfo(this.manifestPath);
+    this.info ??= await loadCrateInfo(this.manifestPath, { signal });
     const info = this.info;
-    const cli = await findWasmBindgenCli(info.wasmBindgenVersion, settings.wasmBindgen, log, this.manifestPath);
+    const cli = await findWasmBindgenCli(info.wasmBindgenVersion, settings.wasmBindgen, log, this.manifestPath, signal);
     const profile = settings.release ? "release" : "debug";
     const outDir = path.join(info.targetDir, "vite-plugin-crate", profile, info.libName);
+    const previous = this.lastOutput;
 
     // Hold the target dir from cargo's start until wasm-bindgen has read the artifact,
     // so a concurrent build of another crate cannot overwrite it in between.
-    const { cargo, glue } = await serialize(info.targetDir, async () => {
-      const cargo = await cargoBuild(info, settings);
+    const step = await serialize(info.targetDir, async () => {
+      const progress = createBuildProgress(info.packageName, info.packageCount, log, info.targetDir);
+      const cargo = await cargoBuild(info, settings, { signal, progress });
+      const cargoWasmHash = sha256(await fs.readFile(cargo.wasmPath));
+      // Same bytes from cargo (a comment-only edit, a touched file): wasm-bindgen and
+      // everything after it would produce the same output again.
+      if (previous?.cargoWasmHash === cargoWasmHash) return { cargo, cargoWasmHash, glue: undefined };
       const glue = await generateGlue({
         cli,
         wasmPath: cargo.wasmPath,
         outDir,
         outName: info.libName,
         manifestPath: this.manifestPath,
+        signal,
       });
-      return { cargo, glue };
+      return { cargo, cargoWasmHash, glue };
     });
+    const { cargo, cargoWasmHash, glue } = step;
     this.watchFiles = watchList(info, cargo.sourceFiles);
     for (const warning of cargo.warnings) log.warn(`warning in ${info.packageName}:\n${warning}`);
+    if (!glue) {
+      log.debug(`${info.packageName}: cargo's wasm is unchanged, wasm-bindgen skipped (${Date.now() - started} ms)`);
+      return { ...previous!, watchFiles: this.watchFiles };
+    }
 
     if (settings.wasmOpt) glue.wasm = await this.optimize(glue.wasm, settings.wasmOpt);
     if (!WebAssembly.validate(glue.wasm as Uint8Array<ArrayBuffer>)) {
@@ -142,16 +174,15 @@ export class CrateBuilder {
     const modules = new Map([[glueId, glue.js]]);
     for (const [file, code] of glue.snippets) modules.set(`${GLUE_ID_PREFIX}${outDir}/${file}`, code);
     log.debug(`built ${info.packageName} (${profile}) in ${Date.now() - started} ms`);
-    const wasmHash = createHash("sha256").update(glue.wasm).digest("hex");
-    const previous = this.lastOutput;
+    const wasmHash = sha256(glue.wasm);
     return {
       info,
       glue,
       glueId,
       modules,
+      cargoWasmHash,
       wasmHash,
       watchFiles: this.watchFiles,
-      changed: !previous || previous.wasmHash !== wasmHash || !sameModules(previous.modules, modules),
     };
   }
 
@@ -174,8 +205,8 @@ export class CrateBuilder {
   }
 }
 
-function sameModules(a: Map<string, string>, b: Map<string, string>): boolean {
-  return a.size === b.size && [...a].every(([id, code]) => b.get(id) === code);
+function sha256(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
 }
 
 /** Sources from dep-info plus the manifests and lock file that shape the build. */

@@ -1,26 +1,41 @@
-import { add, Counter, greet, invert, Mood, mood_label, parse_percent } from "../crate/Cargo.toml";
+import { add, Counter, greet, invert, Mood, mood_label, parse_percent, version } from "../crate/Cargo.toml";
 
 function show(id: string, value: unknown): void {
   document.getElementById(id)!.textContent = String(value);
 }
 
-show("greet", greet("Ada"));
-show("add", add(2, 40));
-show("percent", parse_percent("42%"));
-try {
-  parse_percent("lots");
-  show("percent-error", "did not throw");
-} catch (error) {
-  show("percent-error", (error as Error).message);
+/** Shows what the crate's functions return; runs again after each hot update. */
+function render(): void {
+  show("greet", greet("Ada"));
+  show("add", add(2, 40));
+  show("percent", parse_percent("42%"));
+  try {
+    parse_percent("lots");
+    show("percent-error", "did not throw");
+  } catch (error) {
+    show("percent-error", (error as Error).message);
+  }
+  show("invert", invert(Uint8Array.of(0, 255, 15)).join(","));
+  show("mood", mood_label(Mood.Curious));
+  show("isolated", self.crossOriginIsolated);
+  show("version", version());
 }
-show("invert", invert(Uint8Array.of(0, 255, 15)).join(","));
-show("mood", mood_label(Mood.Curious));
-show("isolated", self.crossOriginIsolated);
 
-const counter = new Counter(10);
+let counter = new Counter(10);
 const button = document.getElementById("counter")!;
 button.addEventListener("click", () => {
   button.textContent = `count is ${counter.increment()}`;
 });
 
+// After a .rs edit, vite-plugin-crate swaps in the rebuilt exports without reloading
+// the page. Objects made by the old wasm keep working against the old module; make new
+// ones from the new module, carrying their state over.
+window.addEventListener("vite-plugin-crate:update", () => {
+  const count = counter.count;
+  counter.free();
+  counter = new Counter(count);
+  render();
+});
+
+render();
 show("status", "Ready");

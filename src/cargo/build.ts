@@ -1,6 +1,7 @@
 import fs from "node:fs/promises";
 import { CrateError, type Location } from "../utils/error.ts";
 import { runCargo } from "./command.ts";
+import type { BuildProgress } from "./progress.ts";
 import { parseDepInfo } from "./dep-info.ts";
 import type { CrateInfo } from "./metadata.ts";
 import { manifestError } from "./metadata.ts";
@@ -18,7 +19,6 @@ export interface CargoBuildOptions {
   features: string[];
   noDefaultFeatures: boolean;
   cargoArgs: string[];
-  env?: NodeJS.ProcessEnv;
 }
 
 export interface CargoBuildResult {
@@ -52,11 +52,23 @@ export function cargoBuildArgs(crate: CrateInfo, options: CargoBuildOptions): st
 }
 
 /** Compiles the crate's lib to wasm and returns where cargo put it. */
-export async function cargoBuild(crate: CrateInfo, options: CargoBuildOptions): Promise<CargoBuildResult> {
+export async function cargoBuild(
+  crate: CrateInfo,
+  options: CargoBuildOptions,
+  run: { signal?: AbortSignal; progress?: BuildProgress } = {},
+): Promise<CargoBuildResult> {
+  const { progress } = run;
   const result = await runCargo(crate.manifestPath, cargoBuildArgs(crate, options), {
     cwd: crate.crateDir,
-    env: options.env,
-  });
+    signal: run.signal,
+    onStdoutLine: progress && ((line) => {
+      const packageId = artifactPackageId(line);
+      if (packageId) progress.artifact(packageId);
+    }),
+    onStderrLine: progress && ((line) => {
+      if (line.includes("Blocking waiting for file lock")) progress.blocked();
+    }),
+  }).finally(() => progress?.done());
   const messages = parseCargoMessages(result.stdout, crate.manifestPath);
   const warnings = messages.diagnostics
     .filter((d) => d.level === "warning" && d.rendered)
@@ -73,6 +85,16 @@ export async function cargoBuild(crate: CrateInfo, options: CargoBuildOptions): 
     );
   }
   return { wasmPath, sourceFiles: await readSourceFiles(wasmPath), warnings };
+}
+
+/** The package of a `compiler-artifact` line, cheaply, without parsing other lines. */
+function artifactPackageId(line: string): string | undefined {
+  if (!line.startsWith('{"reason":"compiler-artifact"')) return undefined;
+  try {
+    return (JSON.parse(line) as { package_id?: string }).package_id;
+  } catch {
+    return undefined;
+  }
 }
 
 async function readSourceFiles(wasmPath: string): Promise<string[]> {

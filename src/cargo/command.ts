@@ -1,10 +1,23 @@
 import { execa } from "execa";
+import { createInterface } from "node:readline";
 import { CrateError } from "../utils/error.ts";
+import { killTree } from "../utils/kill-tree.ts";
 
-export interface CargoResult {
+export interface CommandResult {
   exitCode: number;
   stdout: string;
   stderr: string;
+}
+
+export interface RunOptions {
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+  /** Aborting stops cargo and every process it started. */
+  signal?: AbortSignal;
+  /** Called for each line cargo prints on stdout, as it prints it. */
+  onStdoutLine?: (line: string) => void;
+  /** Called for each line cargo prints on stderr, as it prints it. */
+  onStderrLine?: (line: string) => void;
 }
 
 /** The error for a machine with no cargo, shared by every step that runs it. */
@@ -17,25 +30,51 @@ export function cargoNotFoundError(manifestPath: string, cause?: unknown): Crate
   );
 }
 
+/** Thrown when a run was stopped on purpose (the dev server closed). */
+export class CancelledError extends Error {
+  constructor(what: string) {
+    super(`${what} was stopped because the server is closing`);
+    this.name = "CancelledError";
+  }
+}
+
 /**
- * Runs `cargo <args>` for the crate at `manifestPath` and collects its output. A
- * non-zero exit resolves (callers read cargo's output to say what went wrong); a
- * missing cargo rejects with a clear CrateError.
+ * Runs a command and collects its output, streaming lines to the callbacks. A
+ * non-zero exit resolves (callers read the output to say what went wrong); aborting
+ * the signal kills the whole process tree and rejects with CancelledError.
  */
-export async function runCargo(
-  manifestPath: string,
-  args: string[],
-  options: { cwd: string; env?: NodeJS.ProcessEnv; signal?: AbortSignal },
-): Promise<CargoResult> {
-  const result = await execa("cargo", args, {
+export async function runCommand(command: string, args: string[], options: RunOptions): Promise<CommandResult & { notFound: boolean }> {
+  options.signal?.throwIfAborted();
+  const child = execa(command, args, {
     cwd: options.cwd,
     env: options.env,
-    cancelSignal: options.signal,
     reject: false,
-    // Deep trees of build output can exceed the default buffer on big workspaces.
+    // Deep dependency trees can print a lot of JSON.
     maxBuffer: 512 * 1024 * 1024,
   });
-  if (result.failed && result.code === "ENOENT") throw cargoNotFoundError(manifestPath, result);
-  if (result.isCanceled) throw new Error(`cargo ${args[0]} was cancelled`);
-  return { exitCode: result.exitCode ?? 1, stdout: result.stdout, stderr: result.stderr };
+  const stop = () => {
+    if (child.pid !== undefined) killTree(child.pid);
+  };
+  options.signal?.addEventListener("abort", stop, { once: true });
+  if (options.onStdoutLine && child.stdout) createInterface({ input: child.stdout }).on("line", options.onStdoutLine);
+  if (options.onStderrLine && child.stderr) createInterface({ input: child.stderr }).on("line", options.onStderrLine);
+  try {
+    const result = await child;
+    if (options.signal?.aborted) throw new CancelledError(`${command} ${args[0] ?? ""}`.trim());
+    return {
+      exitCode: result.exitCode ?? 1,
+      stdout: result.stdout,
+      stderr: result.stderr,
+      notFound: result.failed && result.code === "ENOENT",
+    };
+  } finally {
+    options.signal?.removeEventListener("abort", stop);
+  }
+}
+
+/** `runCommand` for cargo, with a clear error when cargo is not installed. */
+export async function runCargo(manifestPath: string, args: string[], options: RunOptions): Promise<CommandResult> {
+  const result = await runCommand("cargo", args, options);
+  if (result.notFound) throw cargoNotFoundError(manifestPath, result);
+  return result;
 }

@@ -18,6 +18,8 @@ export interface CrateInfo {
   workspaceRoot: string;
   /** The `wasm-bindgen` crate version the lock file resolved for this crate. */
   wasmBindgenVersion: string;
+  /** How many packages a build of this crate compiles (itself included): progress's total. */
+  packageCount: number;
 }
 
 interface MetadataTarget {
@@ -77,7 +79,23 @@ export function readCrateInfo(metadata: CargoMetadata, manifestPath: string): Cr
     targetDir: metadata.target_directory,
     workspaceRoot: metadata.workspace_root,
     wasmBindgenVersion,
+    packageCount: countPackages(metadata, pkg.id),
   };
+}
+
+/** Packages reachable from the crate through normal and build dependencies, itself included. */
+function countPackages(metadata: CargoMetadata, rootId: string): number {
+  const nodes = new Map((metadata.resolve?.nodes ?? []).map((n) => [n.id, n]));
+  const seen = new Set([rootId]);
+  const queue = [rootId];
+  while (queue.length > 0) {
+    for (const dep of nodes.get(queue.shift()!)?.deps ?? []) {
+      if (seen.has(dep.pkg) || !dep.dep_kinds.some((k) => k.kind !== "dev")) continue;
+      seen.add(dep.pkg);
+      queue.push(dep.pkg);
+    }
+  }
+  return seen.size;
 }
 
 /**
@@ -127,14 +145,11 @@ export function manifestError(manifestPath: string, stderr: string): CrateError 
 }
 
 /** Runs `cargo metadata` for the crate and reads what the pipeline needs from it. */
-export async function loadCrateInfo(
-  manifestPath: string,
-  options: { env?: NodeJS.ProcessEnv } = {},
-): Promise<CrateInfo> {
+export async function loadCrateInfo(manifestPath: string, options: { signal?: AbortSignal } = {}): Promise<CrateInfo> {
   const result = await runCargo(
     manifestPath,
     ["metadata", "--format-version", "1", "--manifest-path", manifestPath],
-    { cwd: path.dirname(manifestPath), env: options.env },
+    { cwd: path.dirname(manifestPath), signal: options.signal },
   );
   if (result.exitCode !== 0) throw manifestError(manifestPath, result.stderr);
   return readCrateInfo(JSON.parse(result.stdout) as CargoMetadata, manifestPath);

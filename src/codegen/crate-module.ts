@@ -7,19 +7,54 @@ export type WasmSource =
   /** The bytes themselves, base64 (the `inlineWasm` option). */
   | { kind: "inline"; base64: string };
 
+/** The DOM event the dev module dispatches on `globalThis` after a hot update. */
+export const UPDATE_EVENT = "vite-plugin-crate:update";
+
+/** What the dev server's hot-updatable variant of the module needs. */
+export interface HotUpdate {
+  /** The crate's package name, passed in the update event's `detail.crate`. */
+  crate: string;
+}
+
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+const RESERVED = new Set(["default", "await", "yield", "let", "static", "enum", "implements", "package", "protected", "interface", "private", "public"]);
+
 /**
  * The code of the module an app gets for `import … from "./crate/Cargo.toml"`: it
- * re-exports the glue's named exports and instantiates the wasm before any importer
- * runs (top-level await), so every export is ready to call on import.
+ * re-exports the crate's exports (`exports`, the glue's named exports minus its init
+ * machinery) and instantiates the wasm before any importer runs (top-level await),
+ * so every export is ready to call on import.
+ *
+ * With `hot` (the dev server), the exports are `let` bindings that the module's own
+ * HMR handler reassigns from the rebuilt module: ES modules' live bindings make every
+ * importer see the new functions without re-running, so app state survives.
  */
-export function crateModuleCode(glueId: string, wasm: WasmSource): string {
+export function crateModuleCode(glueId: string, exports: string[], wasm: WasmSource, hot?: HotUpdate): string {
   const glue = JSON.stringify(glueId);
-  return [
-    `import __wbg_init from ${glue};`,
-    `export * from ${glue};`,
-    `await __wbg_init({ module_or_path: ${wasmExpression(wasm)} });`,
+  const names = [...exports].sort();
+  const init = `await __wbg_init({ module_or_path: ${wasmExpression(wasm)} });`;
+  if (!hot || !names.every((name) => IDENTIFIER.test(name) && !RESERVED.has(name))) {
+    const list = names.map((name) => (IDENTIFIER.test(name) ? name : JSON.stringify(name))).join(", ");
+    return [`import __wbg_init from ${glue};`, `export { ${list} } from ${glue};`, init, ""].join("\n");
+  }
+  const lines = [`import __wbg_init, * as __glue from ${glue};`, init];
+  if (names.length > 0) lines.push(`export let ${names.map((name) => `${name} = __glue.${name}`).join(", ")};`);
+  lines.push(
+    "if (import.meta.hot) {",
+    "  import.meta.hot.accept((next) => {",
+    "    if (!next) return;",
+    // A changed export list cannot be patched into importers' bindings: reload them.
+    `    if (Object.keys(next).join() !== ${JSON.stringify(names.join())}) {`,
+    `      import.meta.hot.invalidate("the crate's exports changed, so importers must run again");`,
+    "      return;",
+    "    }",
+    ...names.map((name) => `    ${name} = next.${name};`),
+    `    globalThis.dispatchEvent?.(new CustomEvent(${JSON.stringify(UPDATE_EVENT)}, { detail: { crate: ${JSON.stringify(hot.crate)} } }));`,
+    "  });",
+    "}",
     "",
-  ].join("\n");
+  );
+  return lines.join("\n");
 }
 
 function wasmExpression(wasm: WasmSource): string {

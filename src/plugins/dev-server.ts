@@ -1,18 +1,24 @@
 import path from "node:path";
-import type { EnvironmentModuleNode, Plugin } from "vite";
+import type { EnvironmentModuleNode, Plugin, ViteDevServer } from "vite";
 import type { PluginApi } from "../api.ts";
-import type { CrateOutput } from "../crate-builder.ts";
+import { CancelledError } from "../cargo/command.ts";
+import { sameOutput, type CrateOutput } from "../crate-builder.ts";
 import { wasmMiddleware } from "../dev-server/wasm-middleware.ts";
 import { toRollupError } from "../utils/error.ts";
 
 /**
  * The dev server side: serves built wasm, watches every file a crate compiled, and
- * rebuilds the crate when one of them changes, then updates the page. A failed
- * rebuild shows in the error overlay and the server keeps running.
+ * rebuilds the crate when one of them changes. The crate module accepts hot updates
+ * (see codegen/crate-module.ts), so a rebuild reaches the page without a reload; a
+ * failed rebuild shows in the error overlay and the server keeps running. Closing the
+ * server stops any cargo or wasm-bindgen still running.
  */
 export function devServerPlugin(api: PluginApi): Plugin {
   /** The change event each file was last invalidated for: Vite calls hotUpdate once per environment. */
   const invalidatedAt = new Map<string, number>();
+  /** Builds each environment has already been updated with (several changes can share a build). */
+  const delivered = new Map<string, WeakSet<CrateOutput>>();
+
   return {
     name: "vite-plugin-crate:dev-server",
     apply: "serve",
@@ -23,11 +29,17 @@ export function devServerPlugin(api: PluginApi): Plugin {
       api.isLoadingAllowed = (file) => isFileLoadingAllowed(server.config, file);
       server.middlewares.use(wasmMiddleware(api.base, api.devWasm));
       api.onBuilt = (output) => {
-        // Crates outside the Vite root are not watched by default.
+        // Crates outside the Vite root are not watched by default; files added to
+        // the crate since the last build appear in its new dep-info.
         server.watcher.add(output.watchFiles);
         // A CARGO_TARGET_DIR inside the root under another name than target/.
         if (!path.relative(api.root, output.info.targetDir).startsWith("..")) server.watcher.unwatch(output.info.targetDir);
       };
+    },
+
+    // Vite calls this when the server closes (and when it restarts after a config edit).
+    buildEnd() {
+      api.abort();
     },
 
     async hotUpdate({ file, server, timestamp }) {
@@ -35,6 +47,11 @@ export function devServerPlugin(api: PluginApi): Plugin {
       if (builders.length === 0) return;
       const firstForThisChange = invalidatedAt.get(file) !== timestamp;
       invalidatedAt.set(file, timestamp);
+      const environment = this.environment.name;
+      const isClient = environment === "client";
+      let seen = delivered.get(environment);
+      if (!seen) delivered.set(environment, (seen = new WeakSet()));
+
       const modules: EnvironmentModuleNode[] = [];
       for (const builder of builders) {
         if (firstForThisChange) builder.invalidate(file);
@@ -42,30 +59,29 @@ export function devServerPlugin(api: PluginApi): Plugin {
         try {
           output = await builder.build();
         } catch (error) {
-          // No request is in flight: send the error to the overlay ourselves.
-          if (this.environment.name === "client") {
-            const err = toRollupError(error);
-            server.ws.send({
-              type: "error",
-              err: {
-                message: err.message,
-                stack: err.stack ?? "",
-                id: err.id,
-                frame: err.frame,
-                plugin: err.plugin,
-                pluginCode: err.pluginCode === undefined ? undefined : String(err.pluginCode),
-                loc: err.loc,
-              },
-            });
-            api.log.error(err.message);
+          // A newer change is already building, or the server is closing: stay quiet.
+          if (error instanceof CancelledError || builder.isStale) continue;
+          if (isClient) reportError(server, api, error);
+          continue;
+        }
+        // Edits that arrived during this build get one more build; it will update the page.
+        if (builder.isStale || seen.has(output)) continue;
+        seen.add(output);
+        api.onBuilt?.(output);
+        const relative = path.relative(api.root, file);
+        if (api.failedLoads.has(builder.manifestPath)) {
+          if (isClient) {
+            api.log.debug(`${relative}: ${output.info.packageName} failed when the page loaded it, so the page reloads`);
+            server.ws.send({ type: "full-reload" });
           }
           continue;
         }
-        api.onBuilt?.(output);
-        if (!output.changed) {
-          api.log.debug(`${path.relative(api.root, file)} changed but ${output.info.packageName}'s output did not: no update`);
+        const current = api.delivered.get(builder.manifestPath);
+        if (current && sameOutput(current, output)) {
+          api.log.debug(`${relative} changed but ${output.info.packageName}'s output did not: no update`);
           continue;
         }
+        if (isClient) api.delivered.set(builder.manifestPath, output);
         const graph = this.environment.moduleGraph;
         for (const id of [builder.manifestPath, ...output.modules.keys()]) {
           const node = graph.getModuleById(id);
@@ -75,4 +91,23 @@ export function devServerPlugin(api: PluginApi): Plugin {
       return modules;
     },
   };
+}
+
+/** A rebuild outside any request failed: show it in the overlay and the terminal. */
+function reportError(server: ViteDevServer, api: PluginApi, error: unknown): void {
+  const err = toRollupError(error);
+  server.ws.send({
+    type: "error",
+    err: {
+      message: err.message,
+      stack: err.stack ?? "",
+      id: err.id,
+      frame: err.frame,
+      plugin: err.plugin,
+      pluginCode: err.pluginCode === undefined ? undefined : String(err.pluginCode),
+      loc: err.loc,
+    },
+  });
+  // rustc's rendering already shows the code; the frame is for the overlay.
+  api.log.error(err.message);
 }

@@ -4,6 +4,7 @@ import type { Plugin } from "vite";
 import type { PluginApi } from "../api.ts";
 import { DEV_WASM_PREFIX } from "../api.ts";
 import { crateModuleCode, type WasmSource } from "../codegen/crate-module.ts";
+import { exportNames } from "../codegen/export-names.ts";
 import { GLUE_ID_PREFIX, type CrateOutput } from "../crate-builder.ts";
 import { CrateError, toRollupError } from "../utils/error.ts";
 
@@ -20,6 +21,8 @@ function stripQuery(id: string): string {
  */
 export function loadPlugin(api: PluginApi, unknownKeys: string[]): Plugin {
   let warnedUnknownKeys = false;
+  /** Export names per glue, parsed once (glue objects are reused while the wasm is unchanged). */
+  const exportsByGlue = new WeakMap<CrateOutput["glue"], string[]>();
   return {
     name: "vite-plugin-crate:load",
     enforce: "pre",
@@ -73,12 +76,21 @@ export function loadPlugin(api: PluginApi, unknownKeys: string[]): Plugin {
       try {
         output = await builder.build();
       } catch (error) {
+        api.failedLoads.add(id);
         return this.error(toRollupError(error));
       } finally {
         if (api.command === "build") for (const file of builder.watchFiles) this.addWatchFile(file);
       }
+      api.failedLoads.delete(id);
+      if (api.command === "serve") api.delivered.set(id, output);
       api.onBuilt?.(output);
-      return { code: crateModuleCode(output.glueId, wasmSource(this, api, output)), map: null };
+      let exports = exportsByGlue.get(output.glue);
+      if (!exports) {
+        exports = exportNames(this.parse(output.glue.js) as Parameters<typeof exportNames>[0]);
+        exportsByGlue.set(output.glue, exports);
+      }
+      const hot = api.command === "serve" ? { crate: output.info.packageName } : undefined;
+      return { code: crateModuleCode(output.glueId, exports, wasmSource(this, api, output), hot), map: null };
     },
 
     watchChange(id) {

@@ -21,7 +21,8 @@ export class CrateError extends Error {
   /** A short machine-readable code: a rustc code such as E0308, or one of ours. */
   readonly code: string;
   readonly loc: Location | undefined;
-  readonly frame: string | undefined;
+  /** Source lines around `loc`; filled in by whoever can read the file. */
+  frame: string | undefined;
 
   constructor(
     message: string,

@@ -2,7 +2,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
 import { cargoErrorText } from "../cargo/build.ts";
-import { cargoNotFoundError } from "../cargo/command.ts";
+import { runCargo } from "../cargo/command.ts";
 import { CrateError } from "../utils/error.ts";
 import type { Log } from "../utils/log.ts";
 
@@ -53,11 +53,12 @@ export function findWasmBindgenCli(
   options: WasmBindgenCliOptions,
   log: Log,
   manifestPath: string,
+  signal?: AbortSignal,
 ): Promise<string> {
   const key = `${version}\0${options.path ?? ""}\0${options.cacheDir}`;
   let pending = found.get(key);
   if (!pending) {
-    pending = locateOrInstall(version, options, log, manifestPath);
+    pending = locateOrInstall(version, options, log, manifestPath, signal);
     found.set(key, pending);
     // A failure (no network, no cargo) should be retried on the next build, not remembered.
     pending.catch(() => found.delete(key));
@@ -70,6 +71,7 @@ async function locateOrInstall(
   options: WasmBindgenCliOptions,
   log: Log,
   manifestPath: string,
+  signal: AbortSignal | undefined,
 ): Promise<string> {
   if (options.path) {
     const actual = await cliVersion(options.path);
@@ -100,7 +102,7 @@ async function locateOrInstall(
       { file: manifestPath, code: "WASM_BINDGEN_MISSING" },
     );
   }
-  await installCli(version, options.cacheDir, log, manifestPath, onPath);
+  await installCli(version, options.cacheDir, log, manifestPath, onPath, signal);
   return cached;
 }
 
@@ -110,6 +112,7 @@ async function installCli(
   log: Log,
   manifestPath: string,
   onPath: string | undefined,
+  signal: AbortSignal | undefined,
 ): Promise<void> {
   const finalRoot = path.join(cacheDir, version);
   // Install into a private folder and rename it into place, so a second process
@@ -123,20 +126,26 @@ async function installCli(
       "This happens once per version and takes a few minutes.",
   );
   const install = (locked: boolean) =>
-    execa(
-      "cargo",
+    runCargo(
+      manifestPath,
       ["install", "wasm-bindgen-cli", "--version", `=${version}`, "--root", tempRoot, ...(locked ? ["--locked"] : [])],
-      { reject: false },
+      { cwd: cacheDir, signal },
     );
+  await fs.mkdir(cacheDir, { recursive: true });
   // --locked builds with the dependency versions the CLI was released with; when the
   // registry lacks one of them (a mirror behind crates.io), resolve afresh instead.
-  let result = await install(true);
-  if (result.failed && result.code === "ENOENT") throw cargoNotFoundError(manifestPath, result);
-  if (result.failed && /failed to select a version/.test(result.stderr)) {
-    log.debug("cargo install --locked could not resolve; retrying without --locked");
-    result = await install(false);
+  let result;
+  try {
+    result = await install(true);
+    if (result.exitCode !== 0 && /failed to select a version/.test(result.stderr)) {
+      log.debug("cargo install --locked could not resolve; retrying without --locked");
+      result = await install(false);
+    }
+  } catch (error) {
+    await fs.rm(tempRoot, { recursive: true, force: true });
+    throw error;
   }
-  if (result.failed) {
+  if (result.exitCode !== 0) {
     await fs.rm(tempRoot, { recursive: true, force: true });
     throw new CrateError(
       `Installing wasm-bindgen-cli ${version} (needed by ${manifestPath}) failed. ` +

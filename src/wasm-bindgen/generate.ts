@@ -1,6 +1,6 @@
 import fs from "node:fs/promises";
 import path from "node:path";
-import { execa } from "execa";
+import { runCommand } from "../cargo/command.ts";
 import { CrateError } from "../utils/error.ts";
 
 /** What wasm-bindgen produced for one crate, held in memory. */
@@ -47,15 +47,22 @@ export async function generateGlue(options: {
   outDir: string;
   outName: string;
   manifestPath: string;
+  signal?: AbortSignal;
 }): Promise<Glue> {
-  const { cli, wasmPath, outDir, outName, manifestPath } = options;
+  const { cli, wasmPath, outDir, outName, manifestPath, signal } = options;
   const tempDir = `${outDir}.tmp-${process.pid}-${Date.now()}`;
   await fs.mkdir(path.dirname(outDir), { recursive: true });
-  const result = await execa(cli, wasmBindgenArgs(wasmPath, tempDir, outName), { reject: false });
-  if (result.failed) {
+  const result = await runCommand(cli, wasmBindgenArgs(wasmPath, tempDir, outName), {
+    cwd: path.dirname(outDir),
+    signal,
+  }).catch(async (error: unknown) => {
+    await fs.rm(tempDir, { recursive: true, force: true });
+    throw error;
+  });
+  if (result.exitCode !== 0) {
     await fs.rm(tempDir, { recursive: true, force: true });
     throw new CrateError(
-      `wasm-bindgen failed on the wasm built from ${manifestPath}:\n\n${result.stderr || result.message}`,
+      `wasm-bindgen failed on the wasm built from ${manifestPath}:\n\n${result.stderr || result.stdout}`,
       { file: manifestPath, code: "WASM_BINDGEN_FAILED" },
     );
   }

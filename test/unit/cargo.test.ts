@@ -17,6 +17,7 @@ const brokenCrate: CrateInfo = {
   targetDir: "/tmp/rec/target",
   workspaceRoot: "/tmp/rec",
   wasmBindgenVersion: "0.2.130",
+  packageCount: 12,
 };
 
 describe("parseDepInfo", () => {
@@ -113,6 +114,8 @@ describe("readCrateInfo", () => {
       targetDir: "/repo/fixtures/target",
       workspaceRoot: "/repo/fixtures",
       wasmBindgenVersion: "0.2.130",
+      // snippets, math, wasm-bindgen and its macro/proc-macro/support crates
+      packageCount: expect.any(Number),
     });
   });
 

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
 import { crateModuleCode } from "../../src/codegen/crate-module.ts";
+import { exportNames } from "../../src/codegen/export-names.ts";
 import { crateModuleDeclarations } from "../../src/wasm-bindgen/dts.ts";
 import { parseCliVersion, cachedCliPath } from "../../src/wasm-bindgen/cli.ts";
 import { wasmBindgenArgs } from "../../src/wasm-bindgen/generate.ts";
@@ -9,12 +10,12 @@ import { wasmBindgenArgs } from "../../src/wasm-bindgen/generate.ts";
 describe("crateModuleCode", () => {
   const glue = "\0vite-plugin-crate:/t/out/my_crate.js";
 
-  test("re-exports the glue and instantiates before importers run", () => {
-    const code = crateModuleCode(glue, { kind: "url", url: "/@vite-plugin-crate/my_crate-abc.wasm" });
+  test("re-exports the crate's exports and instantiates before importers run", () => {
+    const code = crateModuleCode(glue, ["greet", "Counter"], { kind: "url", url: "/@vite-plugin-crate/my_crate-abc.wasm" });
     expect(code).toBe(
       [
         `import __wbg_init from "\\u0000vite-plugin-crate:/t/out/my_crate.js";`,
-        `export * from "\\u0000vite-plugin-crate:/t/out/my_crate.js";`,
+        `export { Counter, greet } from "\\u0000vite-plugin-crate:/t/out/my_crate.js";`,
         `await __wbg_init({ module_or_path: "/@vite-plugin-crate/my_crate-abc.wasm" });`,
         "",
       ].join("\n"),
@@ -22,14 +23,51 @@ describe("crateModuleCode", () => {
   });
 
   test("build assets go through Rollup's file URL so `base` applies", () => {
-    expect(crateModuleCode(glue, { kind: "asset", referenceId: "ref123" })).toContain(
+    expect(crateModuleCode(glue, [], { kind: "asset", referenceId: "ref123" })).toContain(
       "await __wbg_init({ module_or_path: import.meta.ROLLUP_FILE_URL_ref123 });",
     );
   });
 
   test("inline wasm decodes base64 into bytes", () => {
-    const code = crateModuleCode(glue, { kind: "inline", base64: "AGFzbQ==" });
+    const code = crateModuleCode(glue, [], { kind: "inline", base64: "AGFzbQ==" });
     expect(code).toContain('Uint8Array.from(atob("AGFzbQ=="), (c) => c.charCodeAt(0))');
+  });
+
+  test("the hot variant exports live bindings that its accept handler reassigns", () => {
+    const code = crateModuleCode(glue, ["greet", "Counter"], { kind: "url", url: "/w.wasm" }, { crate: "my-crate" });
+    expect(code).toContain("export let Counter = __glue.Counter, greet = __glue.greet;");
+    expect(code).toContain("import.meta.hot.accept((next) => {");
+    expect(code).toContain('if (Object.keys(next).join() !== "Counter,greet") {');
+    expect(code).toContain("import.meta.hot.invalidate(");
+    expect(code).toContain("    greet = next.greet;");
+    expect(code).toContain('new CustomEvent("vite-plugin-crate:update", { detail: { crate: "my-crate" } })');
+  });
+
+  test("names that cannot be `let` bindings fall back to plain re-exports", () => {
+    const code = crateModuleCode(glue, ["default", "weird-name"], { kind: "url", url: "/w.wasm" }, { crate: "c" });
+    expect(code).not.toContain("import.meta.hot");
+    expect(code).toContain('export { default, "weird-name" } from');
+  });
+});
+
+describe("exportNames", () => {
+  test("functions, classes, consts and specifiers, without default and initSync", () => {
+    const ast = {
+      body: [
+        { type: "ExportNamedDeclaration", declaration: { type: "FunctionDeclaration", id: { name: "greet" } } },
+        { type: "ExportNamedDeclaration", declaration: { type: "ClassDeclaration", id: { name: "Counter" } } },
+        {
+          type: "ExportNamedDeclaration",
+          declaration: { type: "VariableDeclaration", declarations: [{ id: { type: "Identifier", name: "Mood" } }] },
+        },
+        {
+          type: "ExportNamedDeclaration",
+          specifiers: [{ exported: { type: "Identifier", name: "initSync" } }, { exported: { type: "Identifier", name: "default" } }],
+        },
+        { type: "ImportDeclaration" },
+      ],
+    };
+    expect(exportNames(ast)).toEqual(["greet", "Counter", "Mood"]);
   });
 });
 

@@ -7,6 +7,12 @@ pub fn greet(name: &str) -> String {
     format!("Hello, {name}!")
 }
 
+/// The crate's version, from Cargo.toml (so an edit there shows on the page).
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").into()
+}
+
 /// Numbers in, number out.
 #[wasm_bindgen]
 pub fn add(a: i32, b: i32) -> i32 {
