@@ -46,6 +46,8 @@ export interface PluginApi {
   delivered: Map<string, CrateOutput>;
   /** Stops every cargo and wasm-bindgen the plugin started (the dev server is closing). */
   abort(): void;
+  /** Called when a crate is first imported (the dev server watches its folder). */
+  onCrate: ((builder: CrateBuilder) => void) | undefined;
   /** Called after each successful crate build (the dev server watches its files). */
   onBuilt: ((output: CrateOutput) => void) | undefined;
   /** Re-reads options that depend on Vite's config. */
@@ -72,6 +74,7 @@ export function createApi(options: ResolvedOptions): PluginApi {
     crates: new Map(),
     devWasm: new Map(),
     onBuilt: undefined,
+    onCrate: undefined,
     failedLoads: new Set(),
     delivered: new Map(),
     isLoadingAllowed: () => true,
@@ -98,6 +101,7 @@ export function createApi(options: ResolvedOptions): PluginApi {
           signal: stop.signal,
         });
         api.crates.set(manifestPath, builder);
+        api.onCrate?.(builder);
       }
       return builder;
     },

@@ -85,9 +85,17 @@ export class CrateBuilder {
     if (!file || /Cargo\.(toml|lock)$/.test(file)) this.info = undefined;
   }
 
-  /** Does a change to `file` concern this crate? */
+  /**
+   * Does a change to `file` concern this crate? Exactly the files of the last good
+   * build's dep-info; before any good build (the crate was broken from the start),
+   * anything in the crate's folder outside target/, so fixing it still rebuilds.
+   */
   watches(file: string): boolean {
-    return this.watchFiles.includes(path.resolve(file));
+    const absolute = path.resolve(file);
+    if (this.lastOutput) return this.watchFiles.includes(absolute);
+    const relative = path.relative(path.dirname(this.manifestPath), absolute);
+    const targetDir = this.info?.targetDir ?? path.join(path.dirname(this.manifestPath), "target");
+    return !relative.startsWith("..") && !path.isAbsolute(relative) && !isInside(absolute, targetDir);
   }
 
   /** The current build: the cached one while nothing changed, else a fresh one. */
@@ -114,6 +122,16 @@ export class CrateBuilder {
   /** True while a change has not been built yet (a newer build is coming). */
   get isStale(): boolean {
     return this.stale;
+  }
+
+  /** Is a build running right now? */
+  get isBuilding(): boolean {
+    return this.running !== undefined;
+  }
+
+  /** Resolves once no build is running (whatever its outcome). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running.catch(() => undefined);
   }
 
   private async runPipeline(): Promise<CrateOutput> {
@@ -203,6 +221,11 @@ export class CrateBuilder {
       return wasm;
     }
   }
+}
+
+function isInside(file: string, dir: string): boolean {
+  const relative = path.relative(dir, file);
+  return !relative.startsWith("..") && !path.isAbsolute(relative);
 }
 
 function sha256(bytes: Uint8Array): string {

@@ -27,7 +27,7 @@ export function createBuildProgress(
 ): BuildProgress {
   const started = now();
   const compiled = new Set<string>();
-  let lastReport = 0;
+  let lastReport = -Infinity;
   let reported = false;
   let warnedBlocked = false;
   const seconds = () => ((now() - started) / 1000).toFixed(1);

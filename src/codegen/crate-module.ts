@@ -9,6 +9,8 @@ export type WasmSource =
 
 /** The DOM event the dev module dispatches on `globalThis` after a hot update. */
 export const UPDATE_EVENT = "vite-plugin-crate:update";
+/** The HMR event the dev server sends when a crate that showed an error builds again. */
+export const ERROR_CLEARED_EVENT = "vite-plugin-crate:error-cleared";
 
 /** What the dev server's hot-updatable variant of the module needs. */
 export interface HotUpdate {
@@ -41,6 +43,11 @@ export function crateModuleCode(glueId: string, exports: string[], wasm: WasmSou
   if (names.length > 0) lines.push(`export let ${names.map((name) => `${name} = __glue.${name}`).join(", ")};`);
   lines.push(
     "if (import.meta.hot) {",
+    // The overlay shows a rebuild's error, not a broken page: close it ourselves, or
+    // Vite's client would reload the page on its first update to be safe.
+    `  import.meta.hot.on(${JSON.stringify(ERROR_CLEARED_EVENT)}, () => {`,
+    '    for (const overlay of document.querySelectorAll("vite-error-overlay")) overlay.close();',
+    "  });",
     "  import.meta.hot.accept((next) => {",
     "    if (!next) return;",
     // A changed export list cannot be patched into importers' bindings: reload them.

@@ -2,9 +2,9 @@ import fs from "node:fs/promises";
 import type { CrateError } from "../utils/error.ts";
 
 /**
- * A code frame like the ones Vite's overlay and Rollup print: a few numbered lines
- * around the error with a caret under the column. `line` is 1-based, `column` 0-based
- * (Rollup's `loc` convention). Pure, so the mapping is unit-tested.
+ * A code frame in the shape Vite prints (`19 |  code` lines and a `   |  ^` caret):
+ * Vite's overlay shows `frame` only when it has that shape. `line` is 1-based,
+ * `column` 0-based (Rollup's `loc` convention). Pure, so it is unit-tested.
  */
 export function codeFrame(source: string, line: number, column: number, context = 2): string {
   const lines = source.split(/\r?\n/);
@@ -15,10 +15,10 @@ export function codeFrame(source: string, line: number, column: number, context 
   const out: string[] = [];
   for (let n = first; n <= last; n++) {
     const text = lines[n - 1]!.replace(/\t/g, "    ");
-    out.push(`${String(n).padStart(width)}: ${text}`);
+    out.push(`${String(n).padStart(width)} | ${text}`);
     if (n === line) {
       const before = lines[n - 1]!.slice(0, column).replace(/\t/g, "    ");
-      out.push(`${" ".repeat(width)}  ${" ".repeat(before.length)}^`);
+      out.push(`${" ".repeat(width)} | ${" ".repeat(before.length)}^`);
     }
   }
   return out.join("\n");

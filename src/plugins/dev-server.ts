@@ -1,24 +1,21 @@
 import path from "node:path";
-import type { EnvironmentModuleNode, Plugin, ViteDevServer } from "vite";
+import type { Plugin, ViteDevServer } from "vite";
 import type { PluginApi } from "../api.ts";
 import { CancelledError } from "../cargo/command.ts";
-import { sameOutput, type CrateOutput } from "../crate-builder.ts";
+import { ERROR_CLEARED_EVENT } from "../codegen/crate-module.ts";
+import { sameOutput, type CrateBuilder, type CrateOutput } from "../crate-builder.ts";
 import { wasmMiddleware } from "../dev-server/wasm-middleware.ts";
 import { toRollupError } from "../utils/error.ts";
 
 /**
  * The dev server side: serves built wasm, watches every file a crate compiled, and
- * rebuilds the crate when one of them changes. The crate module accepts hot updates
- * (see codegen/crate-module.ts), so a rebuild reaches the page without a reload; a
- * failed rebuild shows in the error overlay and the server keeps running. Closing the
- * server stops any cargo or wasm-bindgen still running.
+ * rebuilds the crate as soon as one of them changes, without waiting for a request.
+ * A good build reaches the page as a hot update of the crate module (which swaps its
+ * exports in place, see codegen/crate-module.ts); a failed one goes to the error
+ * overlay, and the server keeps running. Closing the server stops any cargo or
+ * wasm-bindgen still running.
  */
 export function devServerPlugin(api: PluginApi): Plugin {
-  /** The change event each file was last invalidated for: Vite calls hotUpdate once per environment. */
-  const invalidatedAt = new Map<string, number>();
-  /** Builds each environment has already been updated with (several changes can share a build). */
-  const delivered = new Map<string, WeakSet<CrateOutput>>();
-
   return {
     name: "vite-plugin-crate:dev-server",
     apply: "serve",
@@ -28,6 +25,9 @@ export function devServerPlugin(api: PluginApi): Plugin {
       const { isFileLoadingAllowed } = await import("vite");
       api.isLoadingAllowed = (file) => isFileLoadingAllowed(server.config, file);
       server.middlewares.use(wasmMiddleware(api.base, api.devWasm));
+      // Until its first good build tells which files it reads, watch the crate's folder
+      // (it may lie outside the Vite root), so a crate broken from the start recovers.
+      api.onCrate = (builder) => server.watcher.add(path.dirname(builder.manifestPath));
       api.onBuilt = (output) => {
         // Crates outside the Vite root are not watched by default; files added to
         // the crate since the last build appear in its new dep-info.
@@ -35,6 +35,18 @@ export function devServerPlugin(api: PluginApi): Plugin {
         // A CARGO_TARGET_DIR inside the root under another name than target/.
         if (!path.relative(api.root, output.info.targetDir).startsWith("..")) server.watcher.unwatch(output.info.targetDir);
       };
+      const rebuildLoop = createRebuildLoop(server, api);
+      // Listen before Vite's own handler, so a crate is stale before anything can ask
+      // for it. Every change starts (or joins) a rebuild; edits that land during a
+      // build share the one follow-up build.
+      const onChange = (file: string) => {
+        for (const builder of api.crates.values()) {
+          if (!builder.watches(file)) continue;
+          builder.invalidate(file);
+          void rebuildLoop(builder, file);
+        }
+      };
+      for (const event of ["add", "change", "unlink"] as const) server.watcher.prependListener(event, onChange);
     },
 
     // Vite calls this when the server closes (and when it restarts after a config edit).
@@ -42,55 +54,98 @@ export function devServerPlugin(api: PluginApi): Plugin {
       api.abort();
     },
 
-    async hotUpdate({ file, server, timestamp }) {
-      const builders = [...api.crates.values()].filter((builder) => builder.watches(file));
-      if (builders.length === 0) return;
-      const firstForThisChange = invalidatedAt.get(file) !== timestamp;
-      invalidatedAt.set(file, timestamp);
-      const environment = this.environment.name;
-      const isClient = environment === "client";
-      let seen = delivered.get(environment);
-      if (!seen) delivered.set(environment, (seen = new WeakSet()));
-
-      const modules: EnvironmentModuleNode[] = [];
-      for (const builder of builders) {
-        if (firstForThisChange) builder.invalidate(file);
-        let output: CrateOutput;
-        try {
-          output = await builder.build();
-        } catch (error) {
-          // A newer change is already building, or the server is closing: stay quiet.
-          if (error instanceof CancelledError || builder.isStale) continue;
-          if (isClient) reportError(server, api, error);
-          continue;
-        }
-        // Edits that arrived during this build get one more build; it will update the page.
-        if (builder.isStale || seen.has(output)) continue;
-        seen.add(output);
-        api.onBuilt?.(output);
-        const relative = path.relative(api.root, file);
-        if (api.failedLoads.has(builder.manifestPath)) {
-          if (isClient) {
-            api.log.debug(`${relative}: ${output.info.packageName} failed when the page loaded it, so the page reloads`);
-            server.ws.send({ type: "full-reload" });
-          }
-          continue;
-        }
-        const current = api.delivered.get(builder.manifestPath);
-        if (current && sameOutput(current, output)) {
-          api.log.debug(`${relative} changed but ${output.info.packageName}'s output did not: no update`);
-          continue;
-        }
-        if (isClient) api.delivered.set(builder.manifestPath, output);
-        const graph = this.environment.moduleGraph;
-        for (const id of [builder.manifestPath, ...output.modules.keys()]) {
-          const node = graph.getModuleById(id);
-          if (node) modules.push(node);
-        }
-      }
-      return modules;
+    hotUpdate({ file }) {
+      // The rebuild loop updates the page itself; Vite's default handling of a changed
+      // Cargo.toml would only race it.
+      if ([...api.crates.values()].some((builder) => builder.watches(file))) return [];
     },
   };
+}
+
+/**
+ * After a build, edits that came in during it wait for this much quiet before the
+ * follow-up build starts, so a burst of saves (an editor's save-all, a formatter, a
+ * git checkout) costs one more build, not one per save. A lone edit never waits.
+ */
+const BURST_QUIET_MS = 100;
+
+/**
+ * Rebuilds a crate after a change and brings the page up to date: a hot update when
+ * the output changed, a full reload when the page never ran the crate, the overlay
+ * when the build failed.
+ */
+function createRebuildLoop(server: ViteDevServer, api: PluginApi) {
+  /** Builds and errors already brought to the page (several changes can share one build). */
+  const handled = new WeakSet<object>();
+  /** Crates whose error the overlay shows: their next good build must clear it. */
+  const showingError = new Set<string>();
+  /** When each crate last saw a change. */
+  const lastChange = new Map<CrateBuilder, number>();
+  /** How many changes of each crate are waiting for a build to end and the burst to settle. */
+  const waiting = new Map<CrateBuilder, number>();
+
+  /** Waits for the running build, then for BURST_QUIET_MS without a new change. */
+  async function settle(builder: CrateBuilder): Promise<void> {
+    waiting.set(builder, (waiting.get(builder) ?? 0) + 1);
+    try {
+      await builder.idle();
+      for (let quiet = Date.now() - lastChange.get(builder)!; quiet < BURST_QUIET_MS; quiet = Date.now() - lastChange.get(builder)!) {
+        await new Promise((resolve) => setTimeout(resolve, BURST_QUIET_MS - quiet));
+      }
+    } finally {
+      waiting.set(builder, waiting.get(builder)! - 1);
+    }
+  }
+
+  return async function rebuild(builder: CrateBuilder, file: string): Promise<void> {
+    const manifest = builder.manifestPath;
+    lastChange.set(builder, Date.now());
+    if (builder.isBuilding || (waiting.get(builder) ?? 0) > 0) await settle(builder);
+    let output: CrateOutput;
+    try {
+      output = await builder.build();
+    } catch (error) {
+      // A newer change is already being built, or the server is closing: stay quiet.
+      if (error instanceof CancelledError || builder.isStale || handled.has(error as object)) return;
+      handled.add(error as object);
+      showingError.add(manifest);
+      reportError(server, api, error);
+      return;
+    }
+    // Edits that arrived during this build get one more build; that one updates the page.
+    if (builder.isStale || handled.has(output)) return;
+    handled.add(output);
+    api.onBuilt?.(output);
+
+    const relative = path.relative(api.root, file);
+    if (api.failedLoads.has(manifest)) {
+      api.log.debug(`${relative}: ${output.info.packageName} failed when the page loaded it, so the page reloads`);
+      server.ws.send({ type: "full-reload" });
+      return;
+    }
+    if (showingError.delete(manifest)) server.ws.send({ type: "custom", event: ERROR_CLEARED_EVENT });
+    const current = api.delivered.get(manifest);
+    if (current && sameOutput(current, output)) {
+      api.log.debug(`${relative} changed but ${output.info.packageName}'s output did not: no update`);
+      return;
+    }
+    api.delivered.set(manifest, output);
+    await sendHotUpdate(server, manifest, output);
+  };
+}
+
+/** Invalidates the crate's glue modules and hot-updates its (self-accepting) module. */
+async function sendHotUpdate(server: ViteDevServer, manifest: string, output: CrateOutput): Promise<void> {
+  const timestamp = Date.now();
+  for (const environment of Object.values(server.environments)) {
+    const graph = environment.moduleGraph;
+    for (const id of output.modules.keys()) {
+      const node = graph.getModuleById(id);
+      if (node) graph.invalidateModule(node, new Set(), timestamp, true);
+    }
+    const crateModule = graph.getModuleById(manifest);
+    if (crateModule) await environment.reloadModule(crateModule);
+  }
 }
 
 /** A rebuild outside any request failed: show it in the overlay and the terminal. */

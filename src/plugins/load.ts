@@ -94,7 +94,9 @@ export function loadPlugin(api: PluginApi, unknownKeys: string[]): Plugin {
     },
 
     watchChange(id) {
-      // Rollup's and `vite build --watch`'s rebuilds: the dev server has its own path.
+      // Rollup's and `vite build --watch`'s rebuilds. Vite's dev server calls this hook
+      // too, but its rebuilds run from the dev-server plugin's watcher.
+      if (api.command !== "build") return;
       for (const builder of api.crates.values()) if (builder.watches(id)) builder.invalidate(id);
     },
   };

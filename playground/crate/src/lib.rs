@@ -16,6 +16,7 @@ pub fn version() -> String {
 /// Numbers in, number out.
 #[wasm_bindgen]
 pub fn add(a: i32, b: i32) -> i32 {
+    // Try it: edit this function while `npm run dev` runs; the page updates in place.
     a + b
 }
 
