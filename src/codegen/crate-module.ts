@@ -43,6 +43,10 @@ export function crateModuleCode(glueId: string, exports: string[], wasm: WasmSou
   if (names.length > 0) lines.push(`export let ${names.map((name) => `${name} = __glue.${name}`).join(", ")};`);
   lines.push(
     "if (import.meta.hot) {",
+    // Importers hold the bindings of whichever instance of this module they imported:
+    // every instance registers a setter, and each update refreshes all of them.
+    "  const setters = (import.meta.hot.data.setters ??= []);",
+    `  setters.push((next) => { ${names.map((name) => `${name} = next.${name};`).join(" ")} });`,
     // The overlay shows a rebuild's error, not a broken page: close it ourselves, or
     // Vite's client would reload the page on its first update to be safe.
     `  import.meta.hot.on(${JSON.stringify(ERROR_CLEARED_EVENT)}, () => {`,
@@ -55,7 +59,7 @@ export function crateModuleCode(glueId: string, exports: string[], wasm: WasmSou
     `      import.meta.hot.invalidate("the crate's exports changed, so importers must run again");`,
     "      return;",
     "    }",
-    ...names.map((name) => `    ${name} = next.${name};`),
+    "    for (const set of setters) set(next);",
     `    globalThis.dispatchEvent?.(new CustomEvent(${JSON.stringify(UPDATE_EVENT)}, { detail: { crate: ${JSON.stringify(hot.crate)} } }));`,
     "  });",
     "}",

@@ -124,6 +124,14 @@ describe("the Rust edit loop", () => {
     // The app recreated its Counter from the new module, carrying the count over.
     await page.click("#counter");
     expect(await text(page, "counter")).toBe("count is 13");
+
+    // A second and third update on the same page reach it too.
+    editFile(lib, GREETING, 'format!("Second, {name}!")');
+    await waitForText(page, "greet", "Second, Ada!");
+    editFile(lib, GREETING, 'format!("Third, {name}!")');
+    await waitForText(page, "greet", "Third, Ada!");
+    expect(await reloaded()).toBe(false);
+    expect(await text(page, "counter")).toBe("count is 13");
     expect(errors).toEqual([]);
     await page.close();
   });

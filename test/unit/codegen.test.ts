@@ -39,7 +39,8 @@ describe("crateModuleCode", () => {
     expect(code).toContain("import.meta.hot.accept((next) => {");
     expect(code).toContain('if (Object.keys(next).join() !== "Counter,greet") {');
     expect(code).toContain("import.meta.hot.invalidate(");
-    expect(code).toContain("    greet = next.greet;");
+    expect(code).toContain("setters.push((next) => { Counter = next.Counter; greet = next.greet; });");
+    expect(code).toContain("for (const set of setters) set(next);");
     expect(code).toContain('new CustomEvent("vite-plugin-crate:update", { detail: { crate: "my-crate" } })');
   });
 
