@@ -5,6 +5,7 @@ import { describe, expect, test } from "vitest";
 import crate, { type Options } from "../../src/index.ts";
 import { findWasmBindgenCli } from "../../src/wasm-bindgen/cli.ts";
 import { createLog } from "../../src/utils/log.ts";
+import { captureLogger } from "../helpers/capture-logger.ts";
 import { withEnv } from "../helpers/env.ts";
 import { copyToTemp, editFile, FIXTURES, TMP } from "../helpers/fixtures.ts";
 import { tempOutDir } from "../helpers/servers.ts";
@@ -54,9 +55,10 @@ describe("bad input gets a clear error naming the file and the fix", () => {
   test("missing wasm32 target", async () => {
     const dir = standaloneCrate("basic", "no-target");
     // A sysroot without the wasm32 std is exactly what a toolchain without the target has.
+    const emptySysroot = tempOutDir("empty-sysroot");
     const error = await withEnv(
       {
-        CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS: `--sysroot=${path.join(TMP, "empty-sysroot")}`,
+        CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS: `--sysroot=${emptySysroot}`,
         CARGO_TARGET_DIR: path.join(TMP, "no-target-target"),
       },
       () => buildError(path.join(dir, "Cargo.toml")),
@@ -117,28 +119,19 @@ describe("bad input gets a clear error naming the file and the fix", () => {
     const root = tempOutDir("wasm-opt-warn");
     fs.writeFileSync(path.join(root, "index.html"), '<script type="module" src="./main.js"></script>');
     fs.writeFileSync(path.join(root, "main.js"), `export * from ${JSON.stringify(manifest)};\n`);
-    const warnings: string[] = [];
+    const logger = captureLogger();
     await withEnv(env, () =>
       build({
         root,
         configFile: false,
         logLevel: "warn",
-        customLogger: {
-          ...console,
-          info() {},
-          warn: (message: string) => warnings.push(message),
-          warnOnce: (message: string) => warnings.push(message),
-          error() {},
-          clearScreen() {},
-          hasErrorLogged: () => false,
-          hasWarned: false,
-        },
+        customLogger: logger,
         plugins: [crate({ wasmOpt: { onError: "warn" } })],
         build: { outDir: "dist" },
       }),
     );
-    expect(warnings.join("\n")).toContain("SIMD operations require SIMD");
-    expect(warnings.join("\n")).toContain("Shipping the unoptimized wasm");
+    expect(logger.lines.join("\n")).toContain("SIMD operations require SIMD");
+    expect(logger.lines.join("\n")).toContain("Shipping the unoptimized wasm");
     expect(fs.readdirSync(path.join(root, "dist/assets")).some((f) => f.endsWith(".wasm"))).toBe(true);
   });
 });
