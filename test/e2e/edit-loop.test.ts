@@ -225,6 +225,28 @@ describe("the Rust edit loop", () => {
     await page.close();
   });
 
+  test("a rustc warning is printed once per build, not on every request", async () => {
+    editFile(lib, ADD_BODY, "    let unused_in_add = 1;\n    a + b\n");
+    const warned = () => logger.lines.filter((line) => line.includes("unused variable: `unused_in_add`")).length;
+    await expect.poll(warned, { timeout: 60_000 }).toBe(1);
+    for (let i = 0; i < 2; i++) {
+      const { page, errors } = await openPage(browser, url);
+      await waitForReady(page, errors);
+      await page.close();
+    }
+    expect(warned()).toBe(1);
+  });
+
+  test("a changed export list falls back to a full reload", async () => {
+    const { page, errors, reloaded } = await openMarkedPage();
+    fs.appendFileSync(lib, "\n#[wasm_bindgen]\npub fn added_later() -> u32 {\n    7\n}\n");
+    await expect.poll(reloaded, { timeout: 60_000 }).toBe(true);
+    await waitForReady(page, errors);
+    expect(await text(page, "add")).toBe("42");
+    expect(logger.lines.some((line) => line.includes("the crate's exports changed"))).toBe(true);
+    await page.close();
+  });
+
   test("another cargo holding the target dir's lock is reported, not waited on silently", async () => {
     // What rust-analyzer does: `cargo check` on the same target dir, which takes the
     // same lock as our build for a few seconds on a target dir that has never been checked.
