@@ -49,7 +49,7 @@ export interface PluginApi {
   /** Called when a crate is first imported (the dev server watches its folder). */
   onCrate: ((builder: CrateBuilder) => void) | undefined;
   /** Called after each successful crate build (the dev server watches its files). */
-  onBuilt: ((output: CrateOutput) => void) | undefined;
+  onBuilt: ((builder: CrateBuilder, output: CrateOutput) => void) | undefined;
   /** Re-reads options that depend on Vite's config. */
   configure(settings: { command: "serve" | "build"; root: string; base: string; log?: Log }): void;
   /** The builder for a crate, created on first use. */

@@ -29,8 +29,6 @@ export interface CrateOutput {
   cargoWasmHash: string;
   /** Hex sha256 of the final wasm: names dev URLs, tells unchanged rebuilds apart. */
   wasmHash: string;
-  /** Files whose change must rebuild the crate. */
-  watchFiles: string[];
 }
 
 /** Would a page running `a` see any difference in `b`? (A comment-only edit: no.) */
@@ -68,7 +66,7 @@ export class CrateBuilder {
   private stale = true;
   private running: Promise<CrateOutput> | undefined;
   private last: Promise<CrateOutput> | undefined;
-  /** Files to watch, kept from the last successful build so a broken crate still recovers. */
+  /** Files whose change must rebuild the crate: the last good build's dep-info and manifests. */
   watchFiles: string[];
   /** The last successful build, for serving its modules while a newer one runs. */
   lastOutput: CrateOutput | undefined;
@@ -176,7 +174,8 @@ export class CrateBuilder {
     for (const warning of cargo.warnings) log.warn(`warning in ${info.packageName}:\n${warning}`);
     if (!glue) {
       log.debug(`${info.packageName}: cargo's wasm is unchanged, wasm-bindgen skipped (${Date.now() - started} ms)`);
-      return { ...previous!, watchFiles: this.watchFiles };
+      // A new object all the same: the dev server brings each build to the page once.
+      return { ...previous! };
     }
 
     if (settings.wasmOpt) glue.wasm = await this.optimize(glue.wasm, settings.wasmOpt);
@@ -200,7 +199,6 @@ export class CrateBuilder {
       modules,
       cargoWasmHash,
       wasmHash,
-      watchFiles: this.watchFiles,
     };
   }
 

@@ -1,7 +1,7 @@
 import path from "node:path";
 import type { Plugin, ViteDevServer } from "vite";
 import type { PluginApi } from "../api.ts";
-import { CancelledError } from "../cargo/command.ts";
+import { CancelledError } from "../utils/run-command.ts";
 import { ERROR_CLEARED_EVENT } from "../codegen/crate-module.ts";
 import { sameOutput, type CrateBuilder, type CrateOutput } from "../crate-builder.ts";
 import { wasmMiddleware } from "../dev-server/wasm-middleware.ts";
@@ -28,10 +28,10 @@ export function devServerPlugin(api: PluginApi): Plugin {
       // Until its first good build tells which files it reads, watch the crate's folder
       // (it may lie outside the Vite root), so a crate broken from the start recovers.
       api.onCrate = (builder) => server.watcher.add(path.dirname(builder.manifestPath));
-      api.onBuilt = (output) => {
+      api.onBuilt = (builder, output) => {
         // Crates outside the Vite root are not watched by default; files added to
         // the crate since the last build appear in its new dep-info.
-        server.watcher.add(output.watchFiles);
+        server.watcher.add(builder.watchFiles);
         // A CARGO_TARGET_DIR inside the root under another name than target/.
         if (!path.relative(api.root, output.info.targetDir).startsWith("..")) server.watcher.unwatch(output.info.targetDir);
       };
@@ -115,7 +115,7 @@ function createRebuildLoop(server: ViteDevServer, api: PluginApi) {
     // Edits that arrived during this build get one more build; that one updates the page.
     if (builder.isStale || handled.has(output)) return;
     handled.add(output);
-    api.onBuilt?.(output);
+    api.onBuilt?.(builder, output);
 
     const relative = path.relative(api.root, file);
     if (api.failedLoads.has(manifest)) {

@@ -83,7 +83,7 @@ export function loadPlugin(api: PluginApi, unknownKeys: string[]): Plugin {
       }
       api.failedLoads.delete(id);
       if (api.command === "serve") api.delivered.set(id, output);
-      api.onBuilt?.(output);
+      api.onBuilt?.(builder, output);
       let exports = exportsByGlue.get(output.glue);
       if (!exports) {
         exports = exportNames(this.parse(output.glue.js) as Parameters<typeof exportNames>[0]);

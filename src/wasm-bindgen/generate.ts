@@ -1,6 +1,6 @@
 import fs from "node:fs/promises";
 import path from "node:path";
-import { runCommand } from "../cargo/command.ts";
+import { runCommand } from "../utils/run-command.ts";
 import { CrateError } from "../utils/error.ts";
 
 /** What wasm-bindgen produced for one crate, held in memory. */

@@ -1,0 +1,62 @@
+import { createInterface } from "node:readline";
+import { execa } from "execa";
+import { killTree } from "./kill-tree.ts";
+
+export interface CommandResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+  /** Aborting stops the command and every process it started. */
+  signal?: AbortSignal;
+  /** Called for each line the command prints on stdout, as it prints it. */
+  onStdoutLine?: (line: string) => void;
+  /** Called for each line the command prints on stderr, as it prints it. */
+  onStderrLine?: (line: string) => void;
+}
+
+/** Thrown when a run was stopped on purpose (the dev server closed). */
+export class CancelledError extends Error {
+  constructor(what: string) {
+    super(`${what} was stopped because the server is closing`);
+    this.name = "CancelledError";
+  }
+}
+
+/**
+ * Runs a command and collects its output, streaming lines to the callbacks. A
+ * non-zero exit resolves (callers read the output to say what went wrong); aborting
+ * the signal kills the whole process tree and rejects with CancelledError.
+ */
+export async function runCommand(command: string, args: string[], options: RunOptions): Promise<CommandResult & { notFound: boolean }> {
+  options.signal?.throwIfAborted();
+  const child = execa(command, args, {
+    cwd: options.cwd,
+    env: options.env,
+    reject: false,
+    // Deep dependency trees can print a lot of JSON.
+    maxBuffer: 512 * 1024 * 1024,
+  });
+  const stop = () => {
+    if (child.pid !== undefined) killTree(child.pid);
+  };
+  options.signal?.addEventListener("abort", stop, { once: true });
+  if (options.onStdoutLine && child.stdout) createInterface({ input: child.stdout }).on("line", options.onStdoutLine);
+  if (options.onStderrLine && child.stderr) createInterface({ input: child.stderr }).on("line", options.onStderrLine);
+  try {
+    const result = await child;
+    if (options.signal?.aborted) throw new CancelledError(`${command} ${args[0] ?? ""}`.trim());
+    return {
+      exitCode: result.exitCode ?? 1,
+      stdout: result.stdout,
+      stderr: result.stderr,
+      notFound: result.failed && result.code === "ENOENT",
+    };
+  } finally {
+    options.signal?.removeEventListener("abort", stop);
+  }
+}
