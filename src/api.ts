@@ -1,8 +1,11 @@
 import path from "node:path";
 import { createFilter } from "@rollup/pluginutils";
+import { createBuildCache } from "./cache/build-cache.ts";
 import {
+  createBuildStats,
   CrateBuilder,
   GLUE_ID_PREFIX,
+  type BuildStats,
   type CrateBuildSettings,
   type CrateOutput,
 } from "./crate-builder.ts";
@@ -26,6 +29,13 @@ export interface PluginApi {
   root: string;
   /** Vite's resolved `base` ("/" under Rollup). */
   base: string;
+  /**
+   * Our folder in Vite's `cacheDir` (under Rollup, `<root>/node_modules/.cache`): build
+   * results and the last size report live there.
+   */
+  cacheDir: string;
+  /** Counts of what the builders ran and took from the cache (debug output, tests). */
+  stats: BuildStats;
   /** Is an imported Cargo.toml one the user wants us to handle? */
   filter: (id: string) => boolean;
   /** One builder per imported crate, by absolute Cargo.toml path. */
@@ -42,6 +52,16 @@ export interface PluginApi {
    * build again the page needs a full reload rather than a hot update.
    */
   failedLoads: Set<string>;
+  /**
+   * What each crate put into the current bundle (build): its output and, unless the
+   * wasm is inlined, the emitted wasm asset's reference id. The size report and the
+   * `_headers` file read it.
+   */
+  shipped: Map<string, { output: CrateOutput; wasmReferenceId: string | undefined }>;
+  /** Vite's `publicDir` (false when there is none, as under Rollup). */
+  publicDir: string | false;
+  /** Does the bundler minify the chunks (Vite's `build.minify`)? The size report follows it. */
+  minify: boolean;
   /** The build the page last received of each crate (dev): updates compare against it. */
   delivered: Map<string, CrateOutput>;
   /** Stops every cargo and wasm-bindgen the plugin started (the dev server is closing). */
@@ -51,7 +71,15 @@ export interface PluginApi {
   /** Called after each successful crate build (the dev server watches its files). */
   onBuilt: ((builder: CrateBuilder, output: CrateOutput) => void) | undefined;
   /** Re-reads options that depend on Vite's config. */
-  configure(settings: { command: "serve" | "build"; root: string; base: string; log?: Log }): void;
+  configure(settings: {
+    command: "serve" | "build";
+    root: string;
+    base: string;
+    cacheDir?: string;
+    publicDir?: string | false;
+    minify?: boolean;
+    log?: Log;
+  }): void;
   /** The builder for a crate, created on first use. */
   builderFor(manifestPath: string): CrateBuilder;
   /** The code of a glue or snippet module we generated, if `id` is one. */
@@ -70,6 +98,8 @@ export function createApi(options: ResolvedOptions): PluginApi {
     command: "build",
     root: process.cwd(),
     base: "/",
+    cacheDir: rollupCacheDir(process.cwd()),
+    stats: createBuildStats(),
     filter: makeFilter(process.cwd()),
     crates: new Map(),
     devWasm: new Map(),
@@ -77,16 +107,22 @@ export function createApi(options: ResolvedOptions): PluginApi {
     onCrate: undefined,
     failedLoads: new Set(),
     delivered: new Map(),
+    shipped: new Map(),
+    publicDir: false,
+    minify: false,
     isLoadingAllowed: () => true,
 
     abort() {
       stop.abort();
     },
 
-    configure({ command, root, base, log }) {
+    configure({ command, root, base, cacheDir, publicDir, minify, log }) {
+      api.publicDir = publicDir ?? false;
+      api.minify = minify ?? false;
       api.command = command;
       api.root = root;
       api.base = base;
+      api.cacheDir = cacheDir ? path.join(cacheDir, "vite-plugin-crate") : rollupCacheDir(root);
       api.filter = makeFilter(root);
       if (log) api.log = log;
     },
@@ -99,6 +135,8 @@ export function createApi(options: ResolvedOptions): PluginApi {
           log: api.log,
           serialize,
           signal: stop.signal,
+          cache: createBuildCache(options.cache ? api.cacheDir : undefined),
+          stats: api.stats,
         });
         api.crates.set(manifestPath, builder);
         api.onCrate?.(builder);
@@ -118,6 +156,11 @@ export function createApi(options: ResolvedOptions): PluginApi {
   return api;
 }
 
+/** Where plain Rollup keeps our cache: the conventional `node_modules/.cache/<tool>`. */
+function rollupCacheDir(root: string): string {
+  return path.join(root, "node_modules", ".cache", "vite-plugin-crate");
+}
+
 /** Options resolved for the current command: release and wasm-opt default by mode. */
 function buildSettings(api: PluginApi): CrateBuildSettings {
   const { options, command } = api;
@@ -128,6 +171,7 @@ function buildSettings(api: PluginApi): CrateBuildSettings {
     features: options.features,
     noDefaultFeatures: options.noDefaultFeatures,
     cargoArgs: options.cargoArgs,
+    profile: options.profile,
     wasmOpt,
     dts: options.dts,
     wasmBindgen: {

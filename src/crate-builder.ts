@@ -1,17 +1,20 @@
-import { createHash } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
+import { cacheKey, sha256, type BuildCache } from "./cache/build-cache.ts";
 import { cargoBuild, type CargoBuildOptions } from "./cargo/build.ts";
+import { profileConfigArgs, profileOverrides, userReleaseProfileKeys, type BuildProfile } from "./cargo/profile.ts";
 import { createBuildProgress } from "./cargo/progress.ts";
 import { withCodeFrame } from "./diagnostics/code-frame.ts";
 import { loadCrateInfo, type CrateInfo } from "./cargo/metadata.ts";
 import type { WasmOptOptions } from "./options.ts";
 import { CrateError } from "./utils/error.ts";
 import type { Log } from "./utils/log.ts";
+import { CancelledError } from "./utils/run-command.ts";
 import { findWasmBindgenCli, type WasmBindgenCliOptions } from "./wasm-bindgen/cli.ts";
 import { crateModuleDeclarations } from "./wasm-bindgen/dts.ts";
-import { generateGlue, type Glue } from "./wasm-bindgen/generate.ts";
-import { optimizeWasm } from "./wasm-opt/optimize.ts";
+import { generateGlue, WASM_BINDGEN_TARGET, type Glue } from "./wasm-bindgen/generate.ts";
+import { createOptimizer, type WasmOptimizer, type WasmOptSettings } from "./wasm-opt/optimize.ts";
+import { validateWasm } from "./validate/validate-wasm.ts";
 
 /** Prefix of the module ids of generated glue and snippets (virtual: served from memory). */
 export const GLUE_ID_PREFIX = "\0vite-plugin-crate:";
@@ -29,6 +32,21 @@ export interface CrateOutput {
   cargoWasmHash: string;
   /** Hex sha256 of the final wasm: names dev URLs, tells unchanged rebuilds apart. */
   wasmHash: string;
+  /** wasm-bindgen's wasm before wasm-opt: it still has the name section the size report reads. */
+  unoptimizedWasm: Uint8Array;
+}
+
+/** What the builders did, for debugging and tests: cache hits show up here. */
+export interface BuildStats {
+  cargoRuns: number;
+  wasmBindgenRuns: number;
+  wasmBindgenCacheHits: number;
+  wasmOptRuns: number;
+  wasmOptCacheHits: number;
+}
+
+export function createBuildStats(): BuildStats {
+  return { cargoRuns: 0, wasmBindgenRuns: 0, wasmBindgenCacheHits: 0, wasmOptRuns: 0, wasmOptCacheHits: 0 };
 }
 
 /** Would a page running `a` see any difference in `b`? (A comment-only edit: no.) */
@@ -39,7 +57,9 @@ export function sameOutput(a: CrateOutput, b: CrateOutput): boolean {
 
 /** The per-mode settings a build runs with (options resolved for dev or build). */
 export interface CrateBuildSettings extends CargoBuildOptions {
-  wasmOpt: Required<Pick<WasmOptOptions, "level" | "onError">> | false;
+  /** Applied to release builds only. */
+  profile: BuildProfile;
+  wasmOpt: (WasmOptSettings & Required<Pick<WasmOptOptions, "onError">>) | false;
   dts: boolean;
   wasmBindgen: WasmBindgenCliOptions;
 }
@@ -51,6 +71,8 @@ export interface CrateBuilderContext {
   serialize: <T>(key: string, task: () => Promise<T>) => Promise<T>;
   /** Aborted when the dev server closes: stops cargo and wasm-bindgen. */
   signal?: AbortSignal;
+  cache: BuildCache;
+  stats: BuildStats;
 }
 
 /**
@@ -63,6 +85,9 @@ export class CrateBuilder {
   readonly manifestPath: string;
   private readonly context: CrateBuilderContext;
   private info: CrateInfo | undefined;
+  /** `--config` arguments of the build profile, worked out with the crate's metadata. */
+  private profileConfig: string[] | undefined;
+  private optimizer: Promise<WasmOptimizer> | undefined;
   private stale = true;
   private running: Promise<CrateOutput> | undefined;
   private last: Promise<CrateOutput> | undefined;
@@ -80,7 +105,10 @@ export class CrateBuilder {
   /** Marks the crate out of date after `file` changed; manifests also reset metadata. */
   invalidate(file?: string): void {
     this.stale = true;
-    if (!file || /Cargo\.(toml|lock)$/.test(file)) this.info = undefined;
+    if (!file || /Cargo\.(toml|lock)$/.test(file)) {
+      this.info = undefined;
+      this.profileConfig = undefined;
+    }
   }
 
   /**
@@ -141,10 +169,11 @@ export class CrateBuilder {
   }
 
   private async runSteps(): Promise<CrateOutput> {
-    const { settings, log, serialize, signal } = this.context;
+    const { settings, log, serialize, signal, cache, stats } = this.context;
     const started = Date.now();
     this.info ??= await loadCrateInfo(this.manifestPath, { signal });
     const info = this.info;
+    this.profileConfig ??= await this.releaseProfileConfig(info);
     const cli = await findWasmBindgenCli(info.wasmBindgenVersion, settings.wasmBindgen, log, this.manifestPath, signal);
     const profile = settings.release ? "release" : "debug";
     const outDir = path.join(info.targetDir, "vite-plugin-crate", profile, info.libName);
@@ -154,11 +183,21 @@ export class CrateBuilder {
     // so a concurrent build of another crate cannot overwrite it in between.
     const step = await serialize(info.targetDir, async () => {
       const progress = createBuildProgress(info.packageName, info.packageCount, log, info.targetDir);
-      const cargo = await cargoBuild(info, settings, { signal, progress });
-      const cargoWasmHash = sha256(await fs.readFile(cargo.wasmPath));
+      stats.cargoRuns++;
+      const cargo = await cargoBuild(info, { ...settings, profileConfig: this.profileConfig }, { signal, progress });
+      const cargoWasm = new Uint8Array(await fs.readFile(cargo.wasmPath));
+      const cargoWasmHash = sha256(cargoWasm);
       // Same bytes from cargo (a comment-only edit, a touched file): wasm-bindgen and
       // everything after it would produce the same output again.
       if (previous?.cargoWasmHash === cargoWasmHash) return { cargo, cargoWasmHash, glue: undefined };
+      const key = cacheKey("wasm-bindgen", info.wasmBindgenVersion, WASM_BINDGEN_TARGET, info.libName, cargoWasm);
+      const cached = await cache.readGlue(info.libName, key);
+      if (cached) {
+        stats.wasmBindgenCacheHits++;
+        log.debug(`${info.packageName}: wasm-bindgen output from the cache (${key})`);
+        return { cargo, cargoWasmHash, glue: cached };
+      }
+      stats.wasmBindgenRuns++;
       const glue = await generateGlue({
         cli,
         wasmPath: cargo.wasmPath,
@@ -167,6 +206,7 @@ export class CrateBuilder {
         manifestPath: this.manifestPath,
         signal,
       });
+      await cache.writeGlue(info.libName, key, glue);
       return { cargo, cargoWasmHash, glue };
     });
     const { cargo, cargoWasmHash, glue } = step;
@@ -178,45 +218,86 @@ export class CrateBuilder {
       return { ...previous! };
     }
 
-    if (settings.wasmOpt) glue.wasm = await this.optimize(glue.wasm, settings.wasmOpt);
-    if (!WebAssembly.validate(glue.wasm as Uint8Array<ArrayBuffer>)) {
-      throw new CrateError(
-        `The wasm built from ${this.manifestPath} does not validate. Try wasmOpt: false to see whether optimization broke it, and report it with the crate attached.`,
-        { file: this.manifestPath, code: "INVALID_WASM" },
-      );
+    const unoptimizedWasm = glue.wasm;
+    let optimizedBy: string | undefined;
+    if (settings.wasmOpt) {
+      const optimized = await this.optimize(info.libName, glue.wasm, settings.wasmOpt);
+      glue.wasm = optimized.wasm;
+      optimizedBy = optimized.by;
     }
+    await validateWasm(glue.wasm, glue.js, this.manifestPath, optimizedBy);
     if (settings.dts) await writeIfChanged(`${this.manifestPath}.d.ts`, crateModuleDeclarations(glue.dts, this.manifestPath));
 
     const glueId = `${GLUE_ID_PREFIX}${outDir}/${info.libName}.js`;
     const modules = new Map([[glueId, glue.js]]);
     for (const [file, code] of glue.snippets) modules.set(`${GLUE_ID_PREFIX}${outDir}/${file}`, code);
     log.debug(`built ${info.packageName} (${profile}) in ${Date.now() - started} ms`);
-    const wasmHash = sha256(glue.wasm);
     return {
       info,
       glue,
       glueId,
       modules,
       cargoWasmHash,
-      wasmHash,
+      wasmHash: sha256(glue.wasm),
+      unoptimizedWasm,
     };
   }
 
+  /** The build profile's `--config` arguments, minus what the user set (release builds only). */
+  private async releaseProfileConfig(info: CrateInfo): Promise<string[]> {
+    const { settings } = this.context;
+    if (!settings.release || settings.profile === "none") return [];
+    const userKeys = await userReleaseProfileKeys({
+      workspaceRoot: info.workspaceRoot,
+      cwd: info.crateDir,
+      cargoArgs: settings.cargoArgs,
+    });
+    const overrides = profileOverrides(settings.profile, userKeys);
+    if (userKeys.size > 0) {
+      this.context.log.debug(`${info.packageName}: release profile keys set by the user: ${[...userKeys].join(", ")}`);
+    }
+    return profileConfigArgs(overrides);
+  }
+
+  /** wasm-opt's output for `wasm`, from the cache when the same input was optimized the same way before. */
   private async optimize(
+    crate: string,
     wasm: Uint8Array,
-    wasmOpt: Required<Pick<WasmOptOptions, "level" | "onError">>,
-  ): Promise<Uint8Array> {
+    wasmOpt: Exclude<CrateBuildSettings["wasmOpt"], false>,
+  ): Promise<{ wasm: Uint8Array; by?: string }> {
+    const { cache, stats, log, signal } = this.context;
+    let optimizer: WasmOptimizer;
     try {
-      return await optimizeWasm(wasm, wasmOpt.level);
+      this.optimizer ??= createOptimizer(wasmOpt, log);
+      optimizer = await this.optimizer;
     } catch (error) {
+      this.optimizer = undefined;
+      throw new CrateError(`${(error as Error).message}`, { file: this.manifestPath, code: "WASM_OPT_CONFIG" });
+    }
+    const key = cacheKey("wasm-opt", optimizer.id, wasm);
+    const cached = await cache.readWasm(crate, key);
+    if (cached) {
+      stats.wasmOptCacheHits++;
+      log.debug(`${crate}: ${optimizer.label} output from the cache (${key})`);
+      return { wasm: cached, by: optimizer.label };
+    }
+    try {
+      stats.wasmOptRuns++;
+      const started = Date.now();
+      const optimized = await optimizer.optimize(wasm, signal);
+      log.debug(`${crate}: ${optimizer.label} took ${Date.now() - started} ms (${wasm.byteLength} → ${optimized.byteLength} bytes)`);
+      await cache.writeWasm(crate, key, optimized);
+      return { wasm: optimized, by: optimizer.label };
+    } catch (error) {
+      if (error instanceof CancelledError) throw error;
       const message =
-        `wasm-opt -O${wasmOpt.level} failed on the wasm built from ${this.manifestPath}: ${(error as Error).message}\n` +
+        `${optimizer.label} failed on the wasm built from ${this.manifestPath}: ${(error as Error).message}\n` +
         'Set wasmOpt: { onError: "warn" } to ship the unoptimized wasm, or wasmOpt: false to skip optimization.';
       if (wasmOpt.onError === "error") {
         throw new CrateError(message, { file: this.manifestPath, code: "WASM_OPT_FAILED", cause: error });
       }
-      this.context.log.warn(`${message}\nShipping the unoptimized wasm.`);
-      return wasm;
+      log.warn(`${message}\nShipping the unoptimized wasm.`);
+      return { wasm };
     }
   }
 }
@@ -224,10 +305,6 @@ export class CrateBuilder {
 function isInside(file: string, dir: string): boolean {
   const relative = path.relative(dir, file);
   return !relative.startsWith("..") && !path.isAbsolute(relative);
-}
-
-function sha256(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
 }
 
 /** Sources from dep-info plus the manifests and lock file that shape the build. */

@@ -4,9 +4,11 @@ import { type Options, resolveOptions } from "./options.ts";
 import { configPlugin } from "./plugins/config.ts";
 import { crossOriginIsolationPlugin } from "./plugins/cross-origin-isolation.ts";
 import { devServerPlugin } from "./plugins/dev-server.ts";
+import { headersFilePlugin } from "./plugins/headers-file.ts";
 import { loadPlugin } from "./plugins/load.ts";
+import { sizeReportPlugin } from "./plugins/size-report.ts";
 
-export type { Options, WasmBindgenOptions, WasmOptLevel, WasmOptOptions } from "./options.ts";
+export type { BuildProfile, Options, WasmBindgenOptions, WasmOptLevel, WasmOptOptions } from "./options.ts";
 export { CrateError } from "./utils/error.ts";
 
 /**
@@ -21,5 +23,7 @@ export default function crate(options: Options = {}): Plugin[] {
     crossOriginIsolationPlugin(api),
     loadPlugin(api, unknownKeys),
     devServerPlugin(api),
+    sizeReportPlugin(api),
+    headersFilePlugin(api),
   ];
 }

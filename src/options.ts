@@ -1,4 +1,7 @@
 import type { FilterPattern } from "@rollup/pluginutils";
+import type { BuildProfile } from "./cargo/profile.ts";
+
+export type { BuildProfile } from "./cargo/profile.ts";
 
 /** A Binaryen optimization level, as in `wasm-opt -O<level>`. */
 export type WasmOptLevel = 0 | 1 | 2 | 3 | 4 | "s" | "z";
@@ -8,9 +11,24 @@ export interface WasmOptOptions {
   /**
    * Optimization level, as in `wasm-opt -O<level>`. `"z"` and `"s"` favour size,
    * `3`/`4` favour speed.
-   * @default "z"
+   * @default 3 with `profile: "speed"`, else "z"
    */
   level?: WasmOptLevel;
+  /**
+   * Which wasm-opt runs. `true` uses a native `wasm-opt` from PATH when it is version
+   * 108 or newer (several times faster), else the `binaryen` npm package in a worker
+   * thread; a string is the path of a native wasm-opt to use (an error if it cannot
+   * run); `false` always uses the `binaryen` package.
+   * @default true
+   */
+  native?: boolean | string;
+  /**
+   * Extra arguments for a native wasm-opt, after the level and feature flags.
+   * Needs a native wasm-opt: the `binaryen` package takes no arguments.
+   * @example ["--enable-simd"]
+   * @default []
+   */
+  args?: string[];
   /**
    * What to do when wasm-opt fails. `"error"` fails the build with the reason;
    * `"warn"` prints the reason and ships the unoptimized wasm.
@@ -82,13 +100,46 @@ export interface Options {
    * @default []
    */
   cargoArgs?: string[];
+  /**
+   * What release builds are tuned for. `"size"` applies `opt-level = "s"`, `lto = true`,
+   * `codegen-units = 1`, `panic = "abort"` and `strip = "debuginfo"` to cargo's release
+   * profile (as `--config` arguments: Cargo.toml is not edited) and runs `wasm-opt -Oz`;
+   * `"speed"` does the same with `opt-level = 3` and `wasm-opt -O3`; `"none"` leaves
+   * cargo's release profile as it is. Keys you set yourself in `[profile.release]`, a
+   * cargo config file, `CARGO_PROFILE_RELEASE_*` or `cargoArgs` always win.
+   * @default "size"
+   */
+  profile?: BuildProfile;
   /** Where the wasm-bindgen CLI comes from. */
   wasmBindgen?: WasmBindgenOptions;
   /**
    * wasm-opt settings, or `false` to never run it.
-   * @default { level: "z", onError: "error", dev: false }
+   * @default { level: "z", onError: "error", dev: false, native: true, args: [] }
    */
   wasmOpt?: WasmOptOptions | false;
+  /**
+   * Keep the results of wasm-bindgen and wasm-opt in Vite's `cacheDir` (under plain
+   * Rollup, `node_modules/.cache`), keyed by the wasm's bytes, the options and the tool
+   * versions, so a build with no Rust change skips both.
+   * @default true
+   */
+  cache?: boolean;
+  /**
+   * Print a table of each crate's wasm and glue sizes (raw, gzip, brotli, and the
+   * change since the previous build) at the end of `vite build`. `topFunctions: n`
+   * adds the n largest functions of each wasm, measured before wasm-opt strips their
+   * names; so does the env var `VITE_PLUGIN_CRATE_TOP_FUNCTIONS=n`.
+   * @default true
+   */
+  sizeReport?: boolean | { topFunctions?: number };
+  /**
+   * Write a `_headers` file into the build output, for hosts that read one (Netlify,
+   * Cloudflare Pages): `Content-Type: application/wasm` for each emitted wasm and, unless
+   * `crossOriginIsolation` is false, COOP/COEP for every path. Rules already in
+   * `public/_headers` are kept, ours come after them.
+   * @default false
+   */
+  headersFile?: boolean;
   /**
    * Embed the wasm in the JS as base64 instead of emitting a separate `.wasm` asset.
    * Makes the download about a third larger and loses streaming compilation; use it
@@ -122,7 +173,12 @@ export interface ResolvedOptions {
   noDefaultFeatures: boolean;
   cargoArgs: string[];
   wasmBindgen: { path: string | undefined; install: boolean; cacheDir: string | undefined };
+  profile: BuildProfile;
   wasmOpt: Required<WasmOptOptions> | false;
+  cache: boolean;
+  /** 0 when the report lists no functions. */
+  sizeReport: { topFunctions: number } | false;
+  headersFile: boolean;
   inlineWasm: boolean;
   dts: boolean;
   crossOriginIsolation: "require-corp" | "credentialless" | false;
@@ -136,19 +192,24 @@ const KNOWN_KEYS = new Set<string>([
   "noDefaultFeatures",
   "cargoArgs",
   "wasmBindgen",
+  "profile",
   "wasmOpt",
+  "cache",
+  "sizeReport",
+  "headersFile",
   "inlineWasm",
   "dts",
   "crossOriginIsolation",
 ]);
 
 const WASM_OPT_LEVELS: readonly WasmOptLevel[] = [0, 1, 2, 3, 4, "s", "z"];
+const PROFILES: readonly BuildProfile[] = ["size", "speed", "none"];
 
 /**
  * Fills in defaults and checks the user's options. Returns the names of unknown keys
  * so the caller can warn through the bundler's logger (a typo should not pass silently).
  */
-export function resolveOptions(options: Options = {}): {
+export function resolveOptions(options: Options = {}, env: NodeJS.ProcessEnv = process.env): {
   resolved: ResolvedOptions;
   unknownKeys: string[];
 } {
@@ -157,6 +218,12 @@ export function resolveOptions(options: Options = {}): {
   if (wasmOpt && wasmOpt.level !== undefined && !WASM_OPT_LEVELS.includes(wasmOpt.level)) {
     throw new Error(
       `vite-plugin-crate: wasmOpt.level must be one of ${WASM_OPT_LEVELS.map((l) => JSON.stringify(l)).join(", ")}; got ${JSON.stringify(wasmOpt.level)}`,
+    );
+  }
+  const profile = options.profile ?? "size";
+  if (!PROFILES.includes(profile)) {
+    throw new Error(
+      `vite-plugin-crate: profile must be "size", "speed" or "none"; got ${JSON.stringify(profile)}`,
     );
   }
   const isolation = options.crossOriginIsolation ?? "require-corp";
@@ -179,17 +246,37 @@ export function resolveOptions(options: Options = {}): {
         install: options.wasmBindgen?.install ?? true,
         cacheDir: options.wasmBindgen?.cacheDir,
       },
+      profile,
       wasmOpt:
         wasmOpt === false
           ? false
           : {
-              level: wasmOpt?.level ?? "z",
+              level: wasmOpt?.level ?? (profile === "speed" ? 3 : "z"),
               onError: wasmOpt?.onError ?? "error",
               dev: wasmOpt?.dev ?? false,
+              native: wasmOpt?.native ?? true,
+              args: wasmOpt?.args ?? [],
             },
+      cache: options.cache ?? true,
+      sizeReport: resolveSizeReport(options.sizeReport, env.VITE_PLUGIN_CRATE_TOP_FUNCTIONS),
+      headersFile: options.headersFile ?? false,
       inlineWasm: options.inlineWasm ?? false,
       dts: options.dts ?? true,
       crossOriginIsolation: isolation,
     },
   };
+}
+
+/** The report option with the env var's function count applied (the env var wins). */
+function resolveSizeReport(option: Options["sizeReport"], envCount: string | undefined): ResolvedOptions["sizeReport"] {
+  if (option === false) return false;
+  const fromEnv = envCount === undefined || envCount === "" ? undefined : Number(envCount);
+  if (fromEnv !== undefined && !(Number.isInteger(fromEnv) && fromEnv >= 0)) {
+    throw new Error(`vite-plugin-crate: VITE_PLUGIN_CRATE_TOP_FUNCTIONS must be a whole number; got ${JSON.stringify(envCount)}`);
+  }
+  const fromOption = typeof option === "object" ? option.topFunctions : undefined;
+  if (fromOption !== undefined && !(Number.isInteger(fromOption) && fromOption >= 0)) {
+    throw new Error(`vite-plugin-crate: sizeReport.topFunctions must be a whole number; got ${JSON.stringify(fromOption)}`);
+  }
+  return { topFunctions: fromEnv ?? fromOption ?? 0 };
 }

@@ -19,6 +19,8 @@ export interface CargoBuildOptions {
   features: string[];
   noDefaultFeatures: boolean;
   cargoArgs: string[];
+  /** `--config profile.release.*` arguments of the build profile, before the user's cargoArgs. */
+  profileConfig?: string[];
 }
 
 export interface CargoBuildResult {
@@ -47,7 +49,8 @@ export function cargoBuildArgs(crate: CrateInfo, options: CargoBuildOptions): st
   if (options.release) args.push("--release");
   if (options.noDefaultFeatures) args.push("--no-default-features");
   if (options.features.length > 0) args.push("--features", options.features.join(","));
-  args.push(...options.cargoArgs);
+  // Ours first: where the user's cargoArgs set the same key, the later --config wins.
+  args.push(...(options.profileConfig ?? []), ...options.cargoArgs);
   return args;
 }
 

@@ -28,6 +28,7 @@ export function loadPlugin(api: PluginApi, unknownKeys: string[]): Plugin {
     enforce: "pre",
 
     buildStart() {
+      api.shipped.clear();
       if (unknownKeys.length > 0 && !warnedUnknownKeys) {
         warnedUnknownKeys = true;
         api.log.warn(`unknown option(s) ${unknownKeys.join(", ")}: see the README's Options section`);
@@ -90,7 +91,9 @@ export function loadPlugin(api: PluginApi, unknownKeys: string[]): Plugin {
         exportsByGlue.set(output.glue, exports);
       }
       const hot = api.command === "serve" ? { crate: output.info.packageName } : undefined;
-      return { code: crateModuleCode(output.glueId, exports, wasmSource(this, api, output), hot), map: null };
+      const wasm = wasmSource(this, api, output);
+      if (api.command === "build") api.shipped.set(id, { output, wasmReferenceId: wasm.kind === "asset" ? wasm.referenceId : undefined });
+      return { code: crateModuleCode(output.glueId, exports, wasm, hot), map: null };
     },
 
     watchChange(id) {

@@ -18,6 +18,12 @@ export interface Glue {
   snippets: Map<string, string>;
 }
 
+/**
+ * The kind of glue we ask wasm-bindgen for. Part of the cache key of its output, so
+ * changing how we call it can never bring back glue made the old way.
+ */
+export const WASM_BINDGEN_TARGET = "web --omit-default-module-path";
+
 /** The wasm-bindgen arguments; pure so tests can check them. */
 export function wasmBindgenArgs(wasmPath: string, outDir: string, outName: string): string[] {
   return [

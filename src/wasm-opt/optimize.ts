@@ -1,5 +1,7 @@
-import { Worker } from "node:worker_threads";
 import type { WasmOptLevel } from "../options.ts";
+import type { Log } from "../utils/log.ts";
+import { binaryenPackageVersion, optimizeWithBinaryenPackage } from "./binaryen-package.ts";
+import { findNativeWasmOpt, optimizeWithNativeWasmOpt } from "./native.ts";
 
 /**
  * The wasm features rustc >= 1.82 emits for wasm32-unknown-unknown by default, by
@@ -26,43 +28,56 @@ export function binaryenLevels(level: WasmOptLevel): { optimizeLevel: number; sh
   return { optimizeLevel: level, shrinkLevel: 0 };
 }
 
+export interface WasmOptSettings {
+  level: WasmOptLevel;
+  /** `true`: a new enough `wasm-opt` on PATH if any; a path: that one; `false`: never native. */
+  native: boolean | string;
+  /** Extra arguments for a native wasm-opt. */
+  args: readonly string[];
+}
+
+/** One way of running wasm-opt, chosen once per build. */
+export interface WasmOptimizer {
+  /** Which tool, version, level, features and arguments: everything that shapes the output (a cache key part). */
+  id: string;
+  /** For messages: "wasm-opt 108 -Oz" or "binaryen.js 132 -Oz". */
+  label: string;
+  optimize(wasm: Uint8Array, signal?: AbortSignal): Promise<Uint8Array>;
+}
+
 /**
- * Optimizes a wasm module with the `binaryen` package in a worker thread, so the
- * event loop (and with it the dev server) stays responsive. Rejects with the reason
- * when binaryen cannot read, optimize or validate the module.
+ * Picks the native wasm-opt when there is a new enough one (several times faster),
+ * else the `binaryen` package in a worker thread. Either runs at `level` with the
+ * Rust feature set given explicitly, and neither blocks the event loop.
  */
-export function optimizeWasm(
-  wasm: Uint8Array,
-  level: WasmOptLevel,
-  features: readonly string[] = RUST_WASM_FEATURES,
-): Promise<Uint8Array> {
-  const worker = new Worker(new URL("./worker.js", import.meta.url), {
-    workerData: { binaryenUrl: import.meta.resolve("binaryen"), wasm, features, ...binaryenLevels(level) },
-    // binaryen prints its fatal errors before aborting; keep them for the message.
-    stderr: true,
-    stdout: true,
-  });
-  let output = "";
-  worker.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  worker.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    const fail = (message: string) => {
-      // The validator prints whole function bodies; the first lines say what is wrong.
-      const printed = output.trim().slice(0, 2000);
-      reject(new Error(printed ? `${message}\n${printed}` : message));
-    };
-    worker.once("message", (result: { ok: true; wasm: Uint8Array } | { ok: false; message: string }) => {
-      settled = true;
-      // Let the worker's stderr flush into `output` before it goes into a message.
-      void worker.terminate().then(() => (result.ok ? resolve(result.wasm) : fail(result.message)));
-    });
-    worker.once("error", (error) => {
-      settled = true;
-      fail(error.message);
-    });
-    worker.once("exit", (code) => {
-      if (!settled) fail(`the binaryen worker exited with code ${code} before finishing`);
-    });
-  });
+export async function createOptimizer(settings: WasmOptSettings, log: Log): Promise<WasmOptimizer> {
+  const features = RUST_WASM_FEATURES;
+  const level = settings.level;
+  if (settings.native !== false) {
+    const native = await findNativeWasmOpt(settings.native === true ? undefined : settings.native);
+    if ("path" in native) {
+      const label = `wasm-opt ${native.version} -O${level}`;
+      return {
+        id: JSON.stringify(["native", native.version, level, features, settings.args]),
+        label,
+        optimize: (wasm, signal) =>
+          optimizeWithNativeWasmOpt(native, wasm, { level, features, extraArgs: settings.args, signal }),
+      };
+    }
+    // An explicit path that cannot be used is a configuration error, not a fallback.
+    if (typeof settings.native === "string") throw new Error(`wasmOpt.native: ${native.rejected}`);
+    log.debug(`using the binaryen package: ${native.rejected}`);
+  }
+  if (settings.args.length > 0) {
+    throw new Error(
+      "wasmOpt.args needs a native wasm-opt (the binaryen package takes no command-line arguments). " +
+        "Install binaryen (e.g. `apt install binaryen`, `brew install binaryen`) or remove wasmOpt.args.",
+    );
+  }
+  const version = binaryenPackageVersion();
+  return {
+    id: JSON.stringify(["binaryen.js", version, level, features]),
+    label: `binaryen.js ${version} -O${level}`,
+    optimize: (wasm) => optimizeWithBinaryenPackage(wasm, binaryenLevels(level), features),
+  };
 }

@@ -16,7 +16,11 @@ describe("resolveOptions", () => {
       noDefaultFeatures: false,
       cargoArgs: [],
       wasmBindgen: { path: undefined, install: true, cacheDir: undefined },
-      wasmOpt: { level: "z", onError: "error", dev: false },
+      profile: "size",
+      wasmOpt: { level: "z", onError: "error", dev: false, native: true, args: [] },
+      cache: true,
+      sizeReport: { topFunctions: 0 },
+      headersFile: false,
       inlineWasm: false,
       dts: true,
       crossOriginIsolation: "require-corp",
@@ -28,7 +32,22 @@ describe("resolveOptions", () => {
     expect(resolved.release).toBe(false);
     expect(resolved.wasmOpt).toBe(false);
     expect(resolved.crossOriginIsolation).toBe("credentialless");
-    expect(resolveOptions({ wasmOpt: { level: 3 } }).resolved.wasmOpt).toEqual({ level: 3, onError: "error", dev: false });
+    expect(resolveOptions({ wasmOpt: { level: 3 } }).resolved.wasmOpt).toMatchObject({ level: 3, onError: "error", dev: false });
+  });
+
+  test("the profile picks wasm-opt's default level; an explicit level wins", () => {
+    expect(resolveOptions({ profile: "speed" }).resolved.wasmOpt).toMatchObject({ level: 3 });
+    expect(resolveOptions({ profile: "none" }).resolved.wasmOpt).toMatchObject({ level: "z" });
+    expect(resolveOptions({ profile: "speed", wasmOpt: { level: "s" } }).resolved.wasmOpt).toMatchObject({ level: "s" });
+    expect(() => resolveOptions({ profile: "small" as never })).toThrow('profile must be "size", "speed" or "none"; got "small"');
+  });
+
+  test("the size report's function count comes from the option or the env var, which wins", () => {
+    expect(resolveOptions({ sizeReport: { topFunctions: 5 } }).resolved.sizeReport).toEqual({ topFunctions: 5 });
+    expect(resolveOptions({}, { VITE_PLUGIN_CRATE_TOP_FUNCTIONS: "20" }).resolved.sizeReport).toEqual({ topFunctions: 20 });
+    expect(resolveOptions({ sizeReport: { topFunctions: 5 } }, { VITE_PLUGIN_CRATE_TOP_FUNCTIONS: "7" }).resolved.sizeReport).toEqual({ topFunctions: 7 });
+    expect(resolveOptions({ sizeReport: false }).resolved.sizeReport).toBe(false);
+    expect(() => resolveOptions({}, { VITE_PLUGIN_CRATE_TOP_FUNCTIONS: "lots" })).toThrow("VITE_PLUGIN_CRATE_TOP_FUNCTIONS must be a whole number");
   });
 
   test("unknown keys are reported, bad values rejected with the allowed ones", () => {
