@@ -1,0 +1,33 @@
+import fs from "node:fs/promises";
+import path from "node:path";
+import type { Plugin } from "vite";
+import type { PluginApi } from "../api.ts";
+import { headersFileContent } from "../report/headers-file.ts";
+
+/**
+ * Writes `_headers` into the build output (the `headersFile` option) so hosts that
+ * read it serve the wasm as application/wasm and the pages cross-origin isolated.
+ */
+export function headersFilePlugin(api: PluginApi): Plugin {
+  return {
+    name: "vite-plugin-crate:headers-file",
+    apply: "build",
+
+    async generateBundle() {
+      if (!api.options.headersFile || api.shipped.size === 0) return;
+      // A relative base ("./") says nothing of where the site lives: assume its root.
+      const base = api.base.startsWith("/") ? api.base : "/";
+      const wasmPaths = [...api.shipped.values()]
+        .flatMap(({ wasmReferenceId }) => (wasmReferenceId ? [`${base}${this.getFileName(wasmReferenceId)}`] : []));
+      // Vite copies public/_headers before writing the bundle; ours replaces it, so keep its rules.
+      const existing = api.publicDir
+        ? await fs.readFile(path.join(api.publicDir, "_headers"), "utf8").catch(() => undefined)
+        : undefined;
+      this.emitFile({
+        type: "asset",
+        fileName: "_headers",
+        source: headersFileContent({ wasmPaths, base, crossOriginIsolation: api.options.crossOriginIsolation, existing }),
+      });
+    },
+  };
+}

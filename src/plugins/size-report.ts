@@ -1,0 +1,93 @@
+import fs from "node:fs/promises";
+import path from "node:path";
+import type { Plugin } from "vite";
+import type { PluginApi } from "../api.ts";
+import { formatSizeTable, measure, rowKey, type PreviousSizes, type SizeRow } from "../report/size-report.ts";
+import { formatBytes, formatFunctionTable, largestFunctions } from "../report/wasm-functions.ts";
+
+/** Where the last build's sizes are kept, to print the change against. */
+const LAST_REPORT = "size-report.json";
+
+/**
+ * Prints, at the end of a build, each crate's shipped wasm and glue sizes (raw, gzip,
+ * brotli) with the change since the previous build, and on request the largest
+ * functions of each wasm: what to look at when the wasm is too big.
+ */
+export function sizeReportPlugin(api: PluginApi): Plugin {
+  let rows: SizeRow[] = [];
+  let functionReports: string[] = [];
+  return {
+    name: "vite-plugin-crate:size-report",
+    apply: "build",
+
+    async generateBundle(_options, bundle) {
+      rows = [];
+      functionReports = [];
+      if (!api.options.sizeReport || api.shipped.size === 0) return;
+      const chunks = Object.values(bundle).filter((file) => file.type === "chunk");
+      for (const { output, wasmReferenceId } of api.shipped.values()) {
+        const crate = output.info.packageName;
+        const glueChunk = chunks.find((chunk) => output.glueId in chunk.modules);
+        // The glue as rendered into its chunk (tree-shaken), else as generated.
+        const rendered = (glueChunk && glueChunk.modules[output.glueId]?.code) ?? output.glue.js;
+        const glue = api.minify ? await minifyLikeVite(rendered) : { code: rendered, minified: true };
+        const chunkName = glueChunk?.fileName ?? "a chunk";
+        const wasmFile = wasmReferenceId ? this.getFileName(wasmReferenceId) : `inlined in ${chunkName}`;
+        rows.push({ crate, kind: "wasm", file: wasmFile, ...(await measure(output.glue.wasm)) });
+        const glueFile = `glue in ${chunkName}${glue.minified ? "" : " (before minification)"}`;
+        rows.push({ crate, kind: "glue", file: glueFile, ...(await measure(glue.code)) });
+
+        const { topFunctions } = api.options.sizeReport;
+        if (topFunctions > 0) functionReports.push(functionReport(crate, output.unoptimizedWasm, topFunctions));
+      }
+    },
+
+    async closeBundle() {
+      if (rows.length === 0) return;
+      const file = path.join(api.cacheDir, LAST_REPORT);
+      const previous = await fs
+        .readFile(file, "utf8")
+        .then((text) => JSON.parse(text) as PreviousSizes)
+        .catch(() => undefined);
+      api.log.info(`wasm sizes\n${formatSizeTable(rows, previous).join("\n")}`);
+      for (const report of functionReports) api.log.info(report);
+      const sizes: PreviousSizes = { ...previous };
+      for (const row of rows) sizes[rowKey(row)] = row.raw;
+      await fs.mkdir(api.cacheDir, { recursive: true });
+      await fs.writeFile(file, JSON.stringify(sizes, null, 2));
+      rows = [];
+    },
+  };
+}
+
+/**
+ * Chunks are minified after modules are rendered, so a module's rendered code is not
+ * what ships. Vite 8 exports its minifier (Oxc): use it to measure the glue as
+ * shipped. Older Vites do not; their figure is the unminified one, labelled so.
+ */
+async function minifyLikeVite(code: string): Promise<{ code: string; minified: boolean }> {
+  const vite = (await import("vite").catch(() => undefined)) as
+    | { minify?: (file: string, code: string, options?: object) => Promise<{ code: string }> }
+    | undefined;
+  if (!vite?.minify) return { code, minified: false };
+  try {
+    // As a script: a rendered module has no exports left, and as a module the minifier
+    // would drop every declaration; toplevel mangling stands in for the chunk's.
+    return { code: (await vite.minify("glue.js", code, { module: false, mangle: { toplevel: true } })).code, minified: true };
+  } catch {
+    return { code, minified: false };
+  }
+}
+
+/** The n largest functions, from the name section wasm-opt strips afterwards. */
+function functionReport(crate: string, unoptimizedWasm: Uint8Array, count: number): string {
+  let report;
+  try {
+    report = largestFunctions(unoptimizedWasm, count);
+  } catch (error) {
+    return `cannot list the functions of ${crate}: ${(error as Error).message}`;
+  }
+  const title = `largest functions of ${crate}, before wasm-opt (share of its ${formatBytes(report.totalBytes)}):`;
+  const note = report.hasNames ? "" : "\n(the wasm has no name section: the crate's profile strips symbols)";
+  return `${title}\n${formatFunctionTable(report).join("\n")}${note}`;
+}
