@@ -101,7 +101,7 @@ export interface Options {
    */
   cargoArgs?: string[];
   /**
-   * What release builds are tuned for. `"size"` applies `opt-level = "s"`, `lto = true`,
+   * What release builds are tuned for. `"size"` applies `opt-level = "z"`, `lto = true`,
    * `codegen-units = 1`, `panic = "abort"` and `strip = "debuginfo"` to cargo's release
    * profile (as `--config` arguments: Cargo.toml is not edited) and runs `wasm-opt -Oz`;
    * `"speed"` does the same with `opt-level = 3` and `wasm-opt -O3`; `"none"` leaves

@@ -5,7 +5,6 @@ import { describe, expect, test } from "vitest";
 import crate, { type Options } from "../../src/index.ts";
 import { findWasmBindgenCli } from "../../src/wasm-bindgen/cli.ts";
 import { createLog } from "../../src/utils/log.ts";
-import { captureLogger } from "../helpers/capture-logger.ts";
 import { withEnv } from "../helpers/env.ts";
 import { copyToTemp, editFile, FIXTURES, TMP } from "../helpers/fixtures.ts";
 import { tempOutDir } from "../helpers/servers.ts";
@@ -100,38 +99,5 @@ describe("bad input gets a clear error naming the file and the fix", () => {
     ).rejects.toThrow(
       "/app/crate/Cargo.toml needs the wasm-bindgen CLI 0.2.91. Install it with `cargo install wasm-bindgen-cli --version =0.2.91`",
     );
-  });
-
-  test("wasm-opt failure fails the build with binaryen's reason, or warns when asked to", async () => {
-    // `strip = true` removes the target_features section, and SIMD is not in the
-    // feature set rustc enables by default: binaryen rejects the SIMD code.
-    const env = {
-      CARGO_PROFILE_RELEASE_STRIP: "true",
-      CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS: "-C target-feature=+simd128",
-      CARGO_TARGET_DIR: path.join(TMP, "simd-target"),
-    };
-    const manifest = path.join(FIXTURES, "basic/Cargo.toml");
-    const error = await withEnv(env, () => buildError(manifest));
-    expect(error.message).toContain(`wasm-opt -Oz failed on the wasm built from ${manifest}`);
-    expect(error.message).toContain("SIMD operations require SIMD");
-    expect(error.message).toContain('wasmOpt: { onError: "warn" }');
-
-    const root = tempOutDir("wasm-opt-warn");
-    fs.writeFileSync(path.join(root, "index.html"), '<script type="module" src="./main.js"></script>');
-    fs.writeFileSync(path.join(root, "main.js"), `export * from ${JSON.stringify(manifest)};\n`);
-    const logger = captureLogger();
-    await withEnv(env, () =>
-      build({
-        root,
-        configFile: false,
-        logLevel: "warn",
-        customLogger: logger,
-        plugins: [crate({ wasmOpt: { onError: "warn" } })],
-        build: { outDir: "dist" },
-      }),
-    );
-    expect(logger.lines.join("\n")).toContain("SIMD operations require SIMD");
-    expect(logger.lines.join("\n")).toContain("Shipping the unoptimized wasm");
-    expect(fs.readdirSync(path.join(root, "dist/assets")).some((f) => f.endsWith(".wasm"))).toBe(true);
   });
 });

@@ -4,16 +4,12 @@ import { execa } from "execa";
 import type { Browser, Page } from "playwright-core";
 import type { ViteDevServer } from "vite";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { loadCrateInfo } from "../../src/cargo/metadata.ts";
-import { userCacheDir } from "../../src/utils/cache-dir.ts";
-import { createLog } from "../../src/utils/log.ts";
-import { findWasmBindgenCli } from "../../src/wasm-bindgen/cli.ts";
 import { launchBrowser, openPage, waitForReady } from "../helpers/browser.ts";
 import { captureLogger } from "../helpers/capture-logger.ts";
 import { withEnv } from "../helpers/env.ts";
 import { copyToTemp, editFile, REPO_ROOT } from "../helpers/fixtures.ts";
 import { startDevServer } from "../helpers/servers.ts";
-import { installToolShims } from "../helpers/tool-shims.ts";
+import { installToolShims, realWasmBindgen } from "../helpers/tool-shims.ts";
 
 // The Rust edit loop on a copy of the playground: overlay diagnostics, hot updates
 // that keep state, coalesced rebuilds, skipped glue generation, progress, shutdown.
@@ -28,14 +24,6 @@ let url: string;
 let browser: Browser;
 let shims: ReturnType<typeof installToolShims>;
 const logger = captureLogger();
-
-async function realWasmBindgen(): Promise<string> {
-  const manifest = path.join(REPO_ROOT, "playground/crate/Cargo.toml");
-  const { wasmBindgenVersion } = await loadCrateInfo(manifest);
-  const cacheDir = path.join(userCacheDir(), "wasm-bindgen-cli");
-  const cli = await findWasmBindgenCli(wasmBindgenVersion, { path: undefined, install: true, cacheDir }, createLog(), manifest);
-  return path.isAbsolute(cli) ? cli : (await execa("sh", ["-c", `command -v ${cli}`])).stdout.trim();
-}
 
 beforeAll(async () => {
   dir = copyToTemp(path.join(REPO_ROOT, "playground"));

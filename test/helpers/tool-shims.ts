@@ -1,21 +1,48 @@
 import fs from "node:fs";
 import path from "node:path";
-import { execaSync } from "execa";
+import { execa, execaSync } from "execa";
+import { loadCrateInfo } from "../../src/cargo/metadata.ts";
+import { userCacheDir } from "../../src/utils/cache-dir.ts";
+import { createLog } from "../../src/utils/log.ts";
+import { findWasmBindgenCli } from "../../src/wasm-bindgen/cli.ts";
+import { findNativeWasmOpt } from "../../src/wasm-opt/native.ts";
+import { REPO_ROOT } from "./fixtures.ts";
+
+/** The wasm-bindgen CLI the fixtures and the playground need (installed by global setup). */
+export async function realWasmBindgen(): Promise<string> {
+  const manifest = path.join(REPO_ROOT, "playground/crate/Cargo.toml");
+  const { wasmBindgenVersion } = await loadCrateInfo(manifest);
+  const cacheDir = path.join(userCacheDir(), "wasm-bindgen-cli");
+  const cli = await findWasmBindgenCli(wasmBindgenVersion, { path: undefined, install: true, cacheDir }, createLog(), manifest);
+  return path.isAbsolute(cli) ? cli : (await execa("sh", ["-c", `command -v ${cli}`])).stdout.trim();
+}
+
+/** The native wasm-opt the plugin would pick (global setup makes sure there is one). */
+export async function realWasmOpt(): Promise<string> {
+  const found = await findNativeWasmOpt();
+  if (!("path" in found)) throw new Error(found.rejected);
+  return path.isAbsolute(found.path) ? found.path : (await execa("sh", ["-c", `command -v ${found.path}`])).stdout.trim();
+}
+
+type Tool = "cargo" | "wasm-bindgen" | "wasm-opt";
 
 /**
- * Puts logging wrappers for `cargo` and `wasm-bindgen` first on PATH. Each wrapper
- * records its arguments with start and end times (nanoseconds), then runs the real
- * tool, so tests can count and time what the plugin actually ran.
+ * Puts logging wrappers for `cargo`, `wasm-bindgen` and (when given) a native
+ * `wasm-opt` in a folder for the front of PATH. Each wrapper records its arguments
+ * with start and end times (nanoseconds), then runs the real tool, so tests can count
+ * and time what the plugin actually ran.
  */
-export function installToolShims(dir: string, realWasmBindgen: string): {
+export function installToolShims(dir: string, realWasmBindgen: string, realWasmOpt?: string): {
   binDir: string;
   /** Lines `<start-ns> <end-ns> <args…>` per finished run. */
-  runs(tool: "cargo" | "wasm-bindgen"): { start: number; end: number; args: string }[];
+  runs(tool: Tool): { start: number; end: number; args: string }[];
 } {
   const binDir = path.join(dir, "bin");
   fs.mkdirSync(binDir, { recursive: true });
   const realCargo = execaSync("sh", ["-c", "command -v cargo"]).stdout.trim();
-  for (const [tool, real] of [["cargo", realCargo], ["wasm-bindgen", realWasmBindgen]] as const) {
+  const tools: [Tool, string][] = [["cargo", realCargo], ["wasm-bindgen", realWasmBindgen]];
+  if (realWasmOpt) tools.push(["wasm-opt", realWasmOpt]);
+  for (const [tool, real] of tools) {
     const log = path.join(dir, `${tool}.log`);
     fs.writeFileSync(log, "");
     fs.writeFileSync(

@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import { execa } from "execa";
+import { findNativeWasmOpt } from "../../src/wasm-opt/native.ts";
 
 /** The Chromium the browser tests drive (Debian's package; no browser downloads here). */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -24,6 +25,9 @@ export async function checkToolchain(): Promise<void> {
         "(on machines without rustup downloads: ../shared/toolchain/rust-wasm32.sh).",
     );
   }
+  // Both wasm-opt paths are tested: the binaryen package (a dependency) and a native one.
+  const wasmOpt = await findNativeWasmOpt();
+  if (!("path" in wasmOpt)) problems.push(`no usable native wasm-opt (${wasmOpt.rejected}): run \`apt-get install -y binaryen\`.`);
   if (!fs.existsSync(CHROMIUM_PATH)) {
     problems.push(`no Chromium at ${CHROMIUM_PATH}: run \`apt-get install -y chromium\` or set CHROMIUM_PATH.`);
   }

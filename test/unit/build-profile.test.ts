@@ -10,7 +10,7 @@ import { cacheKey } from "../../src/cache/build-cache.ts";
 describe("profileOverrides", () => {
   test("size: small opt-level, LTO, one codegen unit, abort, stripped debug info", () => {
     expect(profileOverrides("size", new Set())).toEqual({
-      "opt-level": "s",
+      "opt-level": "z",
       lto: true,
       "codegen-units": 1,
       panic: "abort",
@@ -25,8 +25,8 @@ describe("profileOverrides", () => {
     expect(Object.keys(profileOverrides("size", new Set(["opt-level", "lto", "debug"])))).toEqual(["codegen-units", "panic"]);
   });
   test("become --config arguments with TOML values", () => {
-    expect(profileConfigArgs({ "opt-level": "s", lto: true, "codegen-units": 1 })).toEqual([
-      "--config", 'profile.release.opt-level="s"',
+    expect(profileConfigArgs({ "opt-level": "z", lto: true, "codegen-units": 1 })).toEqual([
+      "--config", 'profile.release.opt-level="z"',
       "--config", "profile.release.lto=true",
       "--config", "profile.release.codegen-units=1",
     ]);

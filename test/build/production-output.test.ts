@@ -1,0 +1,286 @@
+import fs from "node:fs";
+import path from "node:path";
+import { build, type Rollup } from "vite";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import type { PluginApi } from "../../src/api.ts";
+import crate, { type Options } from "../../src/index.ts";
+import { captureLogger } from "../helpers/capture-logger.ts";
+import { withEnv } from "../helpers/env.ts";
+import { FIXTURES, TMP } from "../helpers/fixtures.ts";
+import { tempOutDir } from "../helpers/servers.ts";
+import { installToolShims, realWasmBindgen, realWasmOpt } from "../helpers/tool-shims.ts";
+
+// Production output of `vite build`: build profiles, native and package wasm-opt, the
+// export check, the cache, determinism, the size report and the _headers file. Runs on
+// the `basic` fixture with its own target dir, so profile switches do not make the other
+// build tests recompile.
+const MANIFEST = path.join(FIXTURES, "basic/Cargo.toml");
+const TARGET_DIR = path.join(TMP, "production-target");
+
+let shims: ReturnType<typeof installToolShims>;
+let savedPath: string | undefined;
+
+beforeAll(async () => {
+  // Logging wrappers count the wasm-bindgen and native wasm-opt runs.
+  shims = installToolShims(tempOutDir("production-shims"), await realWasmBindgen(), await realWasmOpt());
+  savedPath = process.env.PATH;
+  process.env.PATH = `${shims.binDir}${path.delimiter}${process.env.PATH}`;
+});
+
+afterAll(() => {
+  process.env.PATH = savedPath;
+});
+
+interface Built {
+  root: string;
+  /** Every file of dist/, by path relative to it. */
+  files: Map<string, Buffer>;
+  wasm: Buffer;
+  log: string;
+  api: PluginApi;
+}
+
+/** A one-file app importing the basic crate, built with `vite build` into root/dist. */
+async function buildApp(options: Options = {}, root = tempOutDir("production-app"), env: Record<string, string> = {}): Promise<Built> {
+  fs.writeFileSync(path.join(root, "index.html"), '<script type="module" src="./main.js"></script>');
+  fs.writeFileSync(path.join(root, "main.js"), `import { greet } from ${JSON.stringify(MANIFEST)};\nconsole.log(greet("x"));\n`);
+  const logger = captureLogger();
+  // Options read env vars (VITE_PLUGIN_CRATE_TOP_FUNCTIONS) as a config file would.
+  const api = await withEnv({ CARGO_TARGET_DIR: TARGET_DIR, ...env }, async () => {
+    // The shim, by path: the plugin remembers the CLI it found per process.
+    const plugins = crate({ ...options, wasmBindgen: { path: path.join(shims.binDir, "wasm-bindgen") } });
+    await build({
+      root,
+      configFile: false,
+      logLevel: "info",
+      customLogger: logger,
+      plugins,
+      // Per app, so a new app starts with an empty cache (Vite would use the repo's node_modules/.vite).
+      cacheDir: path.join(root, ".vite"),
+      build: { outDir: "dist", emptyOutDir: true },
+    });
+    return (plugins[0] as unknown as { api: PluginApi }).api;
+  });
+  const dist = path.join(root, "dist");
+  const files = new Map<string, Buffer>();
+  for (const file of fs.readdirSync(dist, { recursive: true, encoding: "utf8" })) {
+    const full = path.join(dist, file);
+    if (fs.statSync(full).isFile()) files.set(file, fs.readFileSync(full));
+  }
+  const wasmFile = [...files.keys()].find((file) => file.endsWith(".wasm"));
+  if (!wasmFile) throw new Error(`no wasm in ${dist}`);
+  return { root, files, wasm: files.get(wasmFile)!, log: logger.lines.join("\n"), api };
+}
+
+async function buildError(options: Options, env: Record<string, string> = {}): Promise<Rollup.RollupError> {
+  try {
+    await buildApp(options, undefined, env);
+  } catch (error) {
+    return error as Rollup.RollupError;
+  }
+  throw new Error("the build succeeded but should have failed");
+}
+
+const cargoRuns = () => shims.runs("cargo").filter((run) => run.args.startsWith("rustc "));
+
+describe("deterministic", () => {
+  test("two clean builds (fresh target dir and cache) produce byte-identical assets", async () => {
+    fs.rmSync(TARGET_DIR, { recursive: true, force: true });
+    const first = await buildApp();
+    fs.rmSync(TARGET_DIR, { recursive: true, force: true });
+    const second = await buildApp();
+    expect(second.api.stats.wasmBindgenRuns).toBe(1); // a fresh cache: nothing was reused
+    expect([...second.files.keys()].sort()).toEqual([...first.files.keys()].sort());
+    for (const [file, bytes] of first.files) expect(second.files.get(file)?.equals(bytes), file).toBe(true);
+  }, 240_000);
+});
+
+describe("build profiles", () => {
+  test('"size" is smaller than cargo\'s own release profile and than "speed"', async () => {
+    const size = await buildApp({ profile: "size" });
+    const none = await buildApp({ profile: "none" });
+    const speed = await buildApp({ profile: "speed" });
+    expect(size.wasm.length).toBeLessThan(none.wasm.length);
+    expect(size.wasm.length).toBeLessThan(speed.wasm.length);
+    // The profile reaches cargo as --config overrides; "none" passes none.
+    const [sizeRun, noneRun, speedRun] = cargoRuns().slice(-3);
+    expect(sizeRun?.args).toContain('--config profile.release.opt-level="z" --config profile.release.lto=true');
+    expect(sizeRun?.args).toContain('profile.release.codegen-units=1 --config profile.release.panic="abort" --config profile.release.strip="debuginfo"');
+    expect(noneRun?.args).not.toContain("--config");
+    expect(speedRun?.args).toContain("--config profile.release.opt-level=3");
+    // "speed" also runs wasm-opt at -O3.
+    expect(shims.runs("wasm-opt").at(-1)?.args).toContain("-O3");
+  }, 240_000);
+
+  test("keys the user set win: an env var's opt-level is not overridden", async () => {
+    await buildApp({}, undefined, { CARGO_PROFILE_RELEASE_OPT_LEVEL: "1" });
+    const run = cargoRuns().at(-1)!;
+    expect(run.args).not.toContain("opt-level");
+    expect(run.args).toContain("--config profile.release.lto=true");
+  }, 120_000);
+});
+
+describe("wasm-opt", () => {
+  test("a native wasm-opt is preferred; native: false uses the binaryen package; both shrink the wasm", async () => {
+    const before = shims.runs("wasm-opt").length;
+    const native = await buildApp();
+    expect(shims.runs("wasm-opt").length).toBe(before + 1);
+    const packaged = await buildApp({ wasmOpt: { native: false } });
+    expect(shims.runs("wasm-opt").length).toBe(before + 1);
+    expect(packaged.api.stats.wasmOptRuns).toBe(1);
+    const unoptimized = await buildApp({ wasmOpt: false });
+    expect(native.wasm.length).toBeLessThan(unoptimized.wasm.length * 0.95);
+    expect(packaged.wasm.length).toBeLessThan(unoptimized.wasm.length * 0.95);
+  }, 120_000);
+
+  test("a failure fails the build with the tool's reason, native and package alike", async () => {
+    // `strip = true` removes the target_features section, and SIMD is not in the
+    // feature set rustc enables by default: wasm-opt rejects the SIMD code.
+    const env = {
+      CARGO_PROFILE_RELEASE_STRIP: "true",
+      CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS: "-C target-feature=+simd128",
+      CARGO_TARGET_DIR: path.join(TMP, "simd-target"),
+    };
+    const native = await buildError({}, env);
+    expect(native.message).toMatch(new RegExp(`wasm-opt \\d+ -Oz failed on the wasm built from ${MANIFEST}`));
+    expect(native.message).toContain("SIMD operation (SIMD is disabled)");
+    expect(native.message).toContain('wasmOpt: { onError: "warn" }');
+    const packaged = await buildError({ wasmOpt: { native: false } }, env);
+    expect(packaged.message).toMatch(/binaryen\.js [\d.]+ -Oz failed/);
+    expect(packaged.message).toContain("SIMD operations require SIMD");
+
+    // onError: "warn" ships the unoptimized wasm and says why.
+    const warned = await buildApp({ wasmOpt: { onError: "warn" } }, undefined, env);
+    expect(warned.log).toContain("SIMD operation (SIMD is disabled)");
+    expect(warned.log).toContain("Shipping the unoptimized wasm");
+    expect(WebAssembly.validate(new Uint8Array(warned.wasm))).toBe(true);
+  }, 240_000);
+
+  test("an optimization that drops exports the glue uses fails the build, naming them", async () => {
+    // wasm-opt's export minifier renames every export: the glue would fail at its first call.
+    const error = await buildError({ wasmOpt: { args: ["--minify-imports-and-exports"] } });
+    expect(error.message).toContain(`The wasm built from ${MANIFEST} lacks exports the wasm-bindgen glue uses:`);
+    expect(error.message).toMatch(/uses: .*\bgreet\b/);
+    expect(error.message).toMatch(/uses: .*\b__wbindgen_malloc\b/);
+    expect(error.message).toMatch(/optimized by wasm-opt \d+ -Oz: try wasmOpt: false/);
+  }, 120_000);
+
+  test("unusable settings are explained", async () => {
+    const missing = await buildError({ wasmOpt: { native: "/nowhere/wasm-opt" } });
+    expect(missing.message).toContain("wasmOpt.native: /nowhere/wasm-opt could not be run");
+    const args = await buildError({ wasmOpt: { native: false, args: ["--enable-simd"] } });
+    expect(args.message).toContain("wasmOpt.args needs a native wasm-opt");
+  }, 120_000);
+});
+
+describe("cache", () => {
+  test("a second build skips wasm-bindgen and wasm-opt; an option change re-runs only what it affects", async () => {
+    const root = tempOutDir("cache-app");
+    const count = () => ({ bindgen: shims.runs("wasm-bindgen").length, opt: shims.runs("wasm-opt").length });
+    const start = count();
+    const first = await buildApp({}, root);
+    expect(first.api.stats).toMatchObject({ wasmBindgenRuns: 1, wasmOptRuns: 1, wasmBindgenCacheHits: 0, wasmOptCacheHits: 0 });
+    expect(count()).toEqual({ bindgen: start.bindgen + 1, opt: start.opt + 1 });
+
+    const second = await buildApp({}, root);
+    expect(second.api.stats).toMatchObject({ cargoRuns: 1, wasmBindgenRuns: 0, wasmOptRuns: 0, wasmBindgenCacheHits: 1, wasmOptCacheHits: 1 });
+    expect(count()).toEqual({ bindgen: start.bindgen + 1, opt: start.opt + 1 });
+    expect(second.wasm.equals(first.wasm)).toBe(true);
+
+    // Another wasm-opt level: same wasm-bindgen input, new wasm-opt key.
+    const level = await buildApp({ wasmOpt: { level: 1 } }, root);
+    expect(level.api.stats).toMatchObject({ wasmBindgenCacheHits: 1, wasmOptRuns: 1 });
+    expect(count()).toEqual({ bindgen: start.bindgen + 1, opt: start.opt + 2 });
+
+    // Another profile: cargo's wasm changes, so both run again.
+    const speed = await buildApp({ profile: "speed" }, root);
+    expect(speed.api.stats).toMatchObject({ wasmBindgenRuns: 1, wasmOptRuns: 1 });
+
+    // The debug log says what came from the cache; cache: false never reads it.
+    const debug = await withEnv({ DEBUG: "vite-plugin-crate" }, () => captureStderr(() => buildApp({}, root)));
+    expect(debug.output).toMatch(/basic: wasm-bindgen output from the cache \([0-9a-f]{32}\)/);
+    expect(debug.output).toMatch(/basic: wasm-opt \d+ -Oz output from the cache/);
+    const uncached = await buildApp({ cache: false }, root);
+    expect(uncached.api.stats).toMatchObject({ wasmBindgenRuns: 1, wasmOptRuns: 1, wasmBindgenCacheHits: 0 });
+  }, 240_000);
+});
+
+describe("size report", () => {
+  test("lists wasm and glue sizes, the change since the last build, and the largest functions", async () => {
+    const root = tempOutDir("report-app");
+    const first = await buildApp({ sizeReport: { topFunctions: 5 } }, root);
+    const wasmFile = [...first.files.keys()].find((file) => file.endsWith(".wasm"))!;
+    const table = first.log.split("\n");
+    const wasmRow = table.find((line) => line.startsWith("basic") && line.includes(wasmFile));
+    const glueRow = table.find((line) => line.startsWith("basic") && line.includes("glue in assets/index-"));
+    expect(wasmRow, first.log).toBeDefined();
+    expect(glueRow, first.log).toBeDefined();
+    const [raw, gzip, brotli] = sizes(wasmRow!);
+    expect(raw).toBeCloseTo(first.wasm.length / 1024, 1);
+    expect(gzip).toBeLessThan(raw!);
+    expect(brotli).toBeLessThan(gzip!);
+    expect(wasmRow).toMatch(/KiB$/); // no previous build in this cache: no change column
+
+    // Top functions: 5 lines after the heading, sizes adding up to less than the whole.
+    const heading = table.findIndex((line) => line.includes("largest functions of basic, before wasm-opt"));
+    expect(heading, first.log).toBeGreaterThan(-1);
+    const functions = table.slice(heading + 1, heading + 6);
+    expect(functions).toHaveLength(5);
+    for (const line of functions) expect(line).toMatch(/^\s+[\d.]+ (B|KiB)\s+\d+\.\d%\s+\S/);
+    expect(functions.join("\n")).toMatch(/dlmalloc|greet|fmt/);
+
+    // Rebuilt unchanged: "same"; the env var turns on the function list too.
+    const second = await buildApp({}, root, { VITE_PLUGIN_CRATE_TOP_FUNCTIONS: "3" });
+    expect(second.log.split("\n").find((line) => line.startsWith("basic") && line.includes(wasmFile))).toMatch(/\bsame$/);
+    expect(second.log).toContain("largest functions of basic");
+    // A bigger wasm (no wasm-opt) shows its growth.
+    const third = await buildApp({ wasmOpt: false, sizeReport: true }, root);
+    const grown = third.log.split("\n").find((line) => line.startsWith("basic") && line.endsWith("KiB") && line.includes(".wasm"));
+    expect(grown, third.log).toMatch(/\+[\d.]+ KiB$/);
+    expect(third.log).not.toContain("largest functions");
+  }, 240_000);
+
+  test("sizeReport: false prints nothing", async () => {
+    const built = await buildApp({ sizeReport: false });
+    expect(built.log).not.toContain("wasm sizes");
+  }, 120_000);
+});
+
+describe("headersFile", () => {
+  test("writes _headers with the wasm content type and COOP/COEP, after the user's own rules", async () => {
+    const root = tempOutDir("headers-app");
+    fs.mkdirSync(path.join(root, "public"));
+    fs.writeFileSync(path.join(root, "public/_headers"), "/fonts/*\n  Cache-Control: max-age=31536000\n");
+    const built = await buildApp({ headersFile: true, crossOriginIsolation: "credentialless" }, root);
+    const wasmFile = [...built.files.keys()].find((file) => file.endsWith(".wasm"))!;
+    const headers = built.files.get("_headers")?.toString("utf8");
+    expect(headers).toBe(
+      "/fonts/*\n  Cache-Control: max-age=31536000\n\n" +
+        "# Added by vite-plugin-crate (option headersFile)\n\n" +
+        "/*\n  Cross-Origin-Opener-Policy: same-origin\n  Cross-Origin-Embedder-Policy: credentialless\n\n" +
+        `/${wasmFile}\n  Content-Type: application/wasm\n`,
+    );
+    const plain = await buildApp({});
+    expect(plain.files.has("_headers")).toBe(false);
+  }, 120_000);
+});
+
+/** The raw, gzip and brotli columns of a report row, in KiB. */
+function sizes(row: string): number[] {
+  return [...row.matchAll(/([\d.]+) (B|KiB)/g)].map(([, value, unit]) => Number(value) / (unit === "B" ? 1024 : 1));
+}
+
+/** Runs `task` while keeping what it writes to stderr (the debug log goes there). */
+async function captureStderr<T>(task: () => Promise<T>): Promise<{ result: T; output: string }> {
+  const write = process.stderr.write.bind(process.stderr);
+  let output = "";
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    output += chunk.toString();
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    return { result: await task(), output };
+  } finally {
+    process.stderr.write = write;
+  }
+}
