@@ -1,6 +1,7 @@
-// Times `vite build` of the playground, cold (a fresh cargo target dir: every crate
-// compiles) and warm (the same build again, nothing changed), alternating, and prints
-// the medians with the size of the emitted wasm.
+// Times `vite build` of the playground, cold (a fresh cargo target dir and an empty
+// plugin cache: every crate compiles, wasm-bindgen and wasm-opt run) and warm (the same
+// build again, nothing changed), alternating, and prints the medians with the size of
+// the emitted wasm.
 //
 //   node bench/playground-build.mjs [runs=3]
 //
@@ -17,6 +18,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const runs = Number(process.argv[2] ?? 3);
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "vite-plugin-crate-bench-"));
 const vite = path.join(root, "node_modules/vite/bin/vite.js");
+// Vite's cacheDir for the playground: the plugin keeps wasm-bindgen and wasm-opt results there.
+const pluginCache = path.join(root, "node_modules/.vite/vite-plugin-crate");
 
 /** @param {string} targetDir @param {string} outDir @returns {number} seconds */
 function viteBuild(targetDir, outDir) {
@@ -39,6 +42,7 @@ let outDir = "";
 for (let i = 0; i < runs; i++) {
   const targetDir = path.join(scratch, `target-${i}`);
   outDir = path.join(scratch, `dist-${i}`);
+  fs.rmSync(pluginCache, { recursive: true, force: true });
   cold.push(viteBuild(targetDir, outDir));
   warm.push(viteBuild(targetDir, outDir));
   process.stderr.write(`run ${i + 1}/${runs}: cold ${cold[i]?.toFixed(2)} s, warm ${warm[i]?.toFixed(2)} s\n`);

@@ -225,7 +225,7 @@ export class CrateBuilder {
       glue.wasm = optimized.wasm;
       optimizedBy = optimized.by;
     }
-    await validateWasm(glue.wasm, glue.js, this.manifestPath, optimizedBy);
+    await validateWasm(glue.wasm, glue.js, this.manifestPath, optimizedBy ? { by: optimizedBy, unoptimized: unoptimizedWasm } : undefined);
     if (settings.dts) await writeIfChanged(`${this.manifestPath}.d.ts`, crateModuleDeclarations(glue.dts, this.manifestPath));
 
     const glueId = `${GLUE_ID_PREFIX}${outDir}/${info.libName}.js`;

@@ -1,4 +1,5 @@
 import { CrateError } from "../utils/error.ts";
+import { changedExportTypes, exportTypes } from "./export-types.ts";
 
 /**
  * The wasm exports the wasm-bindgen glue uses: it reaches every one through
@@ -12,10 +13,17 @@ export function glueWasmReferences(glueJs: string): string[] {
 
 /**
  * Checks the wasm we are about to ship: it must compile (the engine's validation, with
- * its reason when it fails) and still export everything the glue calls (an optimizer
- * pass that dropped one would otherwise fail only in the browser, at the first call).
+ * its reason when it fails) and still export everything the glue calls, each as what
+ * it was before optimization (`unoptimized`): a dropped or re-pointed export would
+ * otherwise fail only in the browser.
  */
-export async function validateWasm(wasm: Uint8Array, glueJs: string, manifestPath: string, optimizedBy?: string): Promise<void> {
+export async function validateWasm(
+  wasm: Uint8Array,
+  glueJs: string,
+  manifestPath: string,
+  optimized?: { by: string; unoptimized: Uint8Array },
+): Promise<void> {
+  const optimizedBy = optimized?.by;
   const hint = optimizedBy
     ? `It was optimized by ${optimizedBy}: try wasmOpt: false to see whether optimization broke it, and report it with the crate attached.`
     : "Report it with the crate attached.";
@@ -34,6 +42,15 @@ export async function validateWasm(wasm: Uint8Array, glueJs: string, manifestPat
     throw new CrateError(
       `The wasm built from ${manifestPath} lacks export${missing.length > 1 ? "s" : ""} the wasm-bindgen glue uses: ${missing.join(", ")}. ${hint}`,
       { file: manifestPath, code: "MISSING_EXPORTS" },
+    );
+  }
+  if (!optimized) return;
+  const changes = changedExportTypes(exportTypes(optimized.unoptimized), exportTypes(wasm), glueWasmReferences(glueJs));
+  if (changes.length > 0) {
+    throw new CrateError(
+      `Optimization changed export${changes.length > 1 ? "s" : ""} the wasm-bindgen glue uses in the wasm built from ${manifestPath}: ` +
+        `${changes.join("; ")}. ${hint} Old wasm-opt versions re-point wasm-bindgen's externref table (binaryen#4711): update it.`,
+      { file: manifestPath, code: "CHANGED_EXPORTS" },
     );
   }
 }

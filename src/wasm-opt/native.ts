@@ -5,11 +5,14 @@ import { execa } from "execa";
 import { runCommand } from "../utils/run-command.ts";
 
 /**
- * The oldest native wasm-opt verified to read what rustc 1.95/1.96 emits for
- * wasm32-unknown-unknown (Debian bookworm's binaryen 108, checked on the playground
- * crate and the bench crates). Older ones are passed over for the binaryen package.
+ * The oldest native wasm-opt we use. Binaryen 108 and older re-point wasm-bindgen's
+ * exported externref table at the function table when they write the module, even
+ * with no passes (binaryen#4711, fixed in 110): checked here with Debian bookworm's
+ * 108 on the playground crate, whose page then fails in `Table.set`. 110+ is reported
+ * correct through 129 (AzurIce/ranim#179); verified here: 132 (the binaryen package's
+ * own CLI). Older ones are passed over for the binaryen package.
  */
-export const MIN_NATIVE_WASM_OPT_VERSION = 108;
+export const MIN_NATIVE_WASM_OPT_VERSION = 110;
 
 /** A native wasm-opt executable we may run. */
 export interface NativeWasmOpt {
@@ -114,7 +117,9 @@ async function inspect(executable: string): Promise<NativeWasmOpt | { rejected: 
   const version = parseWasmOptVersion(versionRun.stdout);
   if (version === undefined) return { rejected: `${executable} --version printed no wasm-opt version: ${versionRun.stdout.trim()}` };
   if (version < MIN_NATIVE_WASM_OPT_VERSION) {
-    return { rejected: `${executable} is version ${version}; versions before ${MIN_NATIVE_WASM_OPT_VERSION} may not read modules rustc emits` };
+    return {
+      rejected: `${executable} is version ${version}; versions before ${MIN_NATIVE_WASM_OPT_VERSION} break wasm-bindgen's externref table (binaryen#4711)`,
+    };
   }
   const help = await execa(executable, ["--help"], { reject: false });
   const resolved = executable.includes(path.sep) ? path.resolve(executable) : executable;

@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import { execa } from "execa";
 import { build, type Rollup } from "vite";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { PluginApi } from "../../src/api.ts";
@@ -8,7 +9,9 @@ import { captureLogger } from "../helpers/capture-logger.ts";
 import { withEnv } from "../helpers/env.ts";
 import { FIXTURES, TMP } from "../helpers/fixtures.ts";
 import { tempOutDir } from "../helpers/servers.ts";
-import { installToolShims, realWasmBindgen, realWasmOpt } from "../helpers/tool-shims.ts";
+import { OLD_NATIVE_WASM_OPT } from "../helpers/toolchain.ts";
+import { binaryenPackageCli, installToolShims, realWasmBindgen } from "../helpers/tool-shims.ts";
+import { validateWasm } from "../../src/validate/validate-wasm.ts";
 
 // Production output of `vite build`: build profiles, native and package wasm-opt, the
 // export check, the cache, determinism, the size report and the _headers file. Runs on
@@ -21,8 +24,9 @@ let shims: ReturnType<typeof installToolShims>;
 let savedPath: string | undefined;
 
 beforeAll(async () => {
-  // Logging wrappers count the wasm-bindgen and native wasm-opt runs.
-  shims = installToolShims(tempOutDir("production-shims"), await realWasmBindgen(), await realWasmOpt());
+  // Logging wrappers count the wasm-bindgen and wasm-opt runs. The wasm-opt on PATH is
+  // binaryen 132's CLI, so these builds take the plugin's native path.
+  shims = installToolShims(tempOutDir("production-shims"), await realWasmBindgen(), binaryenPackageCli());
   savedPath = process.env.PATH;
   process.env.PATH = `${shims.binDir}${path.delimiter}${process.env.PATH}`;
 });
@@ -82,6 +86,8 @@ async function buildError(options: Options, env: Record<string, string> = {}): P
 }
 
 const cargoRuns = () => shims.runs("cargo").filter((run) => run.args.startsWith("rustc "));
+/** Optimization runs of the wasm-opt on PATH (not its --version and --help). */
+const wasmOptRuns = () => shims.runs("wasm-opt").filter((run) => / -O/.test(run.args));
 
 describe("deterministic", () => {
   test("two clean builds (fresh target dir and cache) produce byte-identical assets", async () => {
@@ -109,7 +115,7 @@ describe("build profiles", () => {
     expect(noneRun?.args).not.toContain("--config");
     expect(speedRun?.args).toContain("--config profile.release.opt-level=3");
     // "speed" also runs wasm-opt at -O3.
-    expect(shims.runs("wasm-opt").at(-1)?.args).toContain("-O3");
+    expect(wasmOptRuns().at(-1)?.args).toContain("-O3");
   }, 240_000);
 
   test("keys the user set win: an env var's opt-level is not overridden", async () => {
@@ -122,15 +128,43 @@ describe("build profiles", () => {
 
 describe("wasm-opt", () => {
   test("a native wasm-opt is preferred; native: false uses the binaryen package; both shrink the wasm", async () => {
-    const before = shims.runs("wasm-opt").length;
+    const before = wasmOptRuns().length;
     const native = await buildApp();
-    expect(shims.runs("wasm-opt").length).toBe(before + 1);
+    expect(wasmOptRuns().length).toBe(before + 1);
     const packaged = await buildApp({ wasmOpt: { native: false } });
-    expect(shims.runs("wasm-opt").length).toBe(before + 1);
+    expect(wasmOptRuns().length).toBe(before + 1);
     expect(packaged.api.stats.wasmOptRuns).toBe(1);
     const unoptimized = await buildApp({ wasmOpt: false });
     expect(native.wasm.length).toBeLessThan(unoptimized.wasm.length * 0.95);
     expect(packaged.wasm.length).toBeLessThan(unoptimized.wasm.length * 0.95);
+  }, 120_000);
+
+  test("an old native wasm-opt (Debian's 108) is passed over for the package, or refused when named", async () => {
+    // Only Debian's wasm-opt on PATH (npm's JS shim in node_modules/.bin is never taken for a native one).
+    const debianOnly = await withEnv({ PATH: savedPath, DEBUG: "vite-plugin-crate" }, () => captureStderr(() => buildApp()));
+    expect(debianOnly.output).toContain(`using the binaryen package: ${OLD_NATIVE_WASM_OPT} is version 108; versions before 110 break wasm-bindgen's externref table`);
+    expect(debianOnly.output).toMatch(/basic: binaryen\.js [\d.]+ -Oz took/);
+    const named = await buildError({ wasmOpt: { native: OLD_NATIVE_WASM_OPT } });
+    expect(named.message).toContain(`wasmOpt.native: ${OLD_NATIVE_WASM_OPT} is version 108`);
+  }, 120_000);
+
+  test("an optimizer that re-points the externref table export is caught (what wasm-opt 108 does)", async () => {
+    const built = await buildApp({ wasmOpt: false });
+    const output = [...built.api.crates.values()][0]!.lastOutput!;
+    const broken = path.join(built.root, "broken.wasm");
+    const input = path.join(built.root, "input.wasm");
+    fs.writeFileSync(input, output.glue.wasm);
+    // A plain read and write by binaryen 108, no passes: enough to corrupt the export.
+    await execa(OLD_NATIVE_WASM_OPT, [input, "--enable-reference-types", "--enable-bulk-memory", "--enable-sign-ext",
+      "--enable-mutable-globals", "--enable-nontrapping-float-to-int", "--enable-multivalue", "-o", broken]);
+    const check = validateWasm(new Uint8Array(fs.readFileSync(broken)), output.glue.js, MANIFEST, {
+      by: "wasm-opt 108 -O0",
+      unoptimized: output.glue.wasm,
+    });
+    await expect(check).rejects.toThrow(
+      `Optimization changed export the wasm-bindgen glue uses in the wasm built from ${MANIFEST}: ` +
+        "__wbindgen_externrefs was a table of externref and is now a table of funcref.",
+    );
   }, 120_000);
 
   test("a failure fails the build with the tool's reason, native and package alike", async () => {
@@ -143,7 +177,7 @@ describe("wasm-opt", () => {
     };
     const native = await buildError({}, env);
     expect(native.message).toMatch(new RegExp(`wasm-opt \\d+ -Oz failed on the wasm built from ${MANIFEST}`));
-    expect(native.message).toContain("SIMD operation (SIMD is disabled)");
+    expect(native.message).toContain("SIMD operations require SIMD");
     expect(native.message).toContain('wasmOpt: { onError: "warn" }');
     const packaged = await buildError({ wasmOpt: { native: false } }, env);
     expect(packaged.message).toMatch(/binaryen\.js [\d.]+ -Oz failed/);
@@ -151,7 +185,7 @@ describe("wasm-opt", () => {
 
     // onError: "warn" ships the unoptimized wasm and says why.
     const warned = await buildApp({ wasmOpt: { onError: "warn" } }, undefined, env);
-    expect(warned.log).toContain("SIMD operation (SIMD is disabled)");
+    expect(warned.log).toContain("SIMD operations require SIMD");
     expect(warned.log).toContain("Shipping the unoptimized wasm");
     expect(WebAssembly.validate(new Uint8Array(warned.wasm))).toBe(true);
   }, 240_000);
@@ -176,7 +210,7 @@ describe("wasm-opt", () => {
 describe("cache", () => {
   test("a second build skips wasm-bindgen and wasm-opt; an option change re-runs only what it affects", async () => {
     const root = tempOutDir("cache-app");
-    const count = () => ({ bindgen: shims.runs("wasm-bindgen").length, opt: shims.runs("wasm-opt").length });
+    const count = () => ({ bindgen: shims.runs("wasm-bindgen").length, opt: wasmOptRuns().length });
     const start = count();
     const first = await buildApp({}, root);
     expect(first.api.stats).toMatchObject({ wasmBindgenRuns: 1, wasmOptRuns: 1, wasmBindgenCacheHits: 0, wasmOptCacheHits: 0 });

@@ -1,11 +1,11 @@
 import fs from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { execa, execaSync } from "execa";
 import { loadCrateInfo } from "../../src/cargo/metadata.ts";
 import { userCacheDir } from "../../src/utils/cache-dir.ts";
 import { createLog } from "../../src/utils/log.ts";
 import { findWasmBindgenCli } from "../../src/wasm-bindgen/cli.ts";
-import { findNativeWasmOpt } from "../../src/wasm-opt/native.ts";
 import { REPO_ROOT } from "./fixtures.ts";
 
 /** The wasm-bindgen CLI the fixtures and the playground need (installed by global setup). */
@@ -17,11 +17,14 @@ export async function realWasmBindgen(): Promise<string> {
   return path.isAbsolute(cli) ? cli : (await execa("sh", ["-c", `command -v ${cli}`])).stdout.trim();
 }
 
-/** The native wasm-opt the plugin would pick (global setup makes sure there is one). */
-export async function realWasmOpt(): Promise<string> {
-  const found = await findNativeWasmOpt();
-  if (!("path" in found)) throw new Error(found.rejected);
-  return path.isAbsolute(found.path) ? found.path : (await execa("sh", ["-c", `command -v ${found.path}`])).stdout.trim();
+/**
+ * A wasm-opt CLI new enough for the plugin's native path: the `binaryen` package's
+ * own `bin/wasm-opt` (binaryen 132, the JS build). Debian's native wasm-opt is 108,
+ * which the plugin rejects (it breaks wasm-bindgen's externref table), and nothing
+ * newer can be installed here.
+ */
+export function binaryenPackageCli(): string {
+  return fileURLToPath(new URL("./bin/wasm-opt", import.meta.resolve("binaryen")));
 }
 
 type Tool = "cargo" | "wasm-bindgen" | "wasm-opt";
