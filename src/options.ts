@@ -16,9 +16,10 @@ export interface WasmOptOptions {
   level?: WasmOptLevel;
   /**
    * Which wasm-opt runs. `true` uses a native `wasm-opt` from PATH when it is version
-   * 110 or newer (several times faster; older ones break wasm-bindgen's externref table), else the `binaryen` npm package in a worker
-   * thread; a string is the path of a native wasm-opt to use (an error if it cannot
-   * run); `false` always uses the `binaryen` package.
+   * 110 or newer (several times faster; older ones break wasm-bindgen's externref
+   * table), else the `binaryen` npm package in a worker thread; a string is the path of
+   * a native wasm-opt to use (an error if it cannot run); `false` always uses the
+   * `binaryen` package.
    * @default true
    */
   native?: boolean | string;

@@ -4,7 +4,6 @@ import path from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { profileConfigArgs, profileOverrides, userReleaseProfileKeys } from "../../src/cargo/profile.ts";
 import { nativeWasmOptArgs, parseEnableFlags, parseWasmOptVersion } from "../../src/wasm-opt/native.ts";
-import { glueWasmReferences } from "../../src/validate/validate-wasm.ts";
 import { cacheKey } from "../../src/cache/build-cache.ts";
 
 describe("profileOverrides", () => {
@@ -86,11 +85,6 @@ describe("native wasm-opt", () => {
       }),
     ).toEqual(["in.wasm", "-Oz", "--enable-sign-ext", "--enable-bulk-memory", "--enable-simd", "-o", "out.wasm"]);
   });
-});
-
-test("glueWasmReferences finds every wasm.<export> the glue uses", () => {
-  const glue = "const ret = wasm.greet(ptr0, len0);\nwasm.__wbindgen_free(a, b, 1);\nwasm.__wbindgen_free(c, d, 1);\nlet m = wasm.memory.buffer; // wasmfoo.bar is not one";
-  expect(glueWasmReferences(glue)).toEqual(["__wbindgen_free", "greet", "memory"]);
 });
 
 test("cacheKey changes with any part, including the bytes", () => {
