@@ -17,9 +17,10 @@ export function optimizeWithBinaryenPackage(
   wasm: Uint8Array,
   levels: { optimizeLevel: number; shrinkLevel: number },
   features: readonly string[],
+  passes: readonly string[],
 ): Promise<Uint8Array> {
   const worker = new Worker(new URL("./worker.js", import.meta.url), {
-    workerData: { binaryenUrl: import.meta.resolve("binaryen"), wasm, features, ...levels },
+    workerData: { binaryenUrl: import.meta.resolve("binaryen"), wasm, features, passes, ...levels },
     // binaryen prints its fatal errors before aborting; keep them for the message.
     stderr: true,
     stdout: true,

@@ -56,12 +56,15 @@ export function nativeWasmOptArgs(options: {
   level: string | number;
   features: readonly string[];
   enableFlags: ReadonlySet<string>;
+  /** Passes to run after the level, by name. */
+  passes: readonly string[];
   extraArgs: readonly string[];
 }): string[] {
   const flags = options.features
     .map((name) => FEATURE_FLAGS[name])
     .filter((flag): flag is string => flag !== undefined && options.enableFlags.has(flag));
-  return [options.input, `-O${options.level}`, ...flags, ...options.extraArgs, "-o", options.output];
+  const passes = options.passes.map((pass) => `--${pass}`);
+  return [options.input, `-O${options.level}`, ...flags, ...passes, ...options.extraArgs, "-o", options.output];
 }
 
 // One lookup per executable and PATH per process: `--version` and `--help` cost ~20 ms.
@@ -133,7 +136,13 @@ async function inspect(executable: string): Promise<NativeWasmOpt | { rejected: 
 export async function optimizeWithNativeWasmOpt(
   wasmOpt: NativeWasmOpt,
   wasm: Uint8Array,
-  options: { level: string | number; features: readonly string[]; extraArgs: readonly string[]; signal?: AbortSignal },
+  options: {
+    level: string | number;
+    features: readonly string[];
+    passes: readonly string[];
+    extraArgs: readonly string[];
+    signal?: AbortSignal;
+  },
 ): Promise<Uint8Array> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), "vite-plugin-crate-wasm-opt-"));
   try {

@@ -21,6 +21,13 @@ export const RUST_WASM_FEATURES = [
   "CallIndirectOverlong",
 ] as const;
 
+/**
+ * Passes run after the optimization level: the `producers` and `target_features`
+ * sections tell tools how the module was made, and nothing at run time reads them
+ * (~250 bytes on every module; the peer we benchmark against ships without them too).
+ */
+export const STRIP_PASSES = ["strip-producers", "strip-target-features"] as const;
+
 /** Maps `-O<level>` onto binaryen's optimize and shrink levels, as wasm-opt does. */
 export function binaryenLevels(level: WasmOptLevel): { optimizeLevel: number; shrinkLevel: number } {
   if (level === "s") return { optimizeLevel: 2, shrinkLevel: 1 };
@@ -58,10 +65,10 @@ export async function createOptimizer(settings: WasmOptSettings, log: Log): Prom
     if ("path" in native) {
       const label = `wasm-opt ${native.version} -O${level}`;
       return {
-        id: JSON.stringify(["native", native.version, level, features, settings.args]),
+        id: JSON.stringify(["native", native.version, level, features, STRIP_PASSES, settings.args]),
         label,
         optimize: (wasm, signal) =>
-          optimizeWithNativeWasmOpt(native, wasm, { level, features, extraArgs: settings.args, signal }),
+          optimizeWithNativeWasmOpt(native, wasm, { level, features, passes: STRIP_PASSES, extraArgs: settings.args, signal }),
       };
     }
     // An explicit path that cannot be used is a configuration error, not a fallback.
@@ -76,8 +83,8 @@ export async function createOptimizer(settings: WasmOptSettings, log: Log): Prom
   }
   const version = binaryenPackageVersion();
   return {
-    id: JSON.stringify(["binaryen.js", version, level, features]),
+    id: JSON.stringify(["binaryen.js", version, level, features, STRIP_PASSES]),
     label: `binaryen.js ${version} -O${level}`,
-    optimize: (wasm) => optimizeWithBinaryenPackage(wasm, binaryenLevels(level), features),
+    optimize: (wasm) => optimizeWithBinaryenPackage(wasm, binaryenLevels(level), features, STRIP_PASSES),
   };
 }

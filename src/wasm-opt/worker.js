@@ -3,7 +3,7 @@
 // Plain JS (not TS) so Node can start it as a worker from src/ and dist/ alike.
 import { parentPort, workerData } from "node:worker_threads";
 
-/** @type {{ binaryenUrl: string, wasm: Uint8Array, optimizeLevel: number, shrinkLevel: number, features: string[] }} */
+/** @type {{ binaryenUrl: string, wasm: Uint8Array, optimizeLevel: number, shrinkLevel: number, features: string[], passes: string[] }} */
 const job = workerData;
 
 try {
@@ -24,6 +24,7 @@ try {
     binaryen.setShrinkLevel(job.shrinkLevel);
     binaryen.setDebugInfo(false);
     module.optimize();
+    if (job.passes.length > 0) module.runPasses(job.passes);
     if (!module.validate()) throw new Error("the optimized module does not validate");
     parentPort?.postMessage({ ok: true, wasm: module.emitBinary() });
   } finally {

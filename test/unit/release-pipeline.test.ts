@@ -81,9 +81,10 @@ describe("native wasm-opt", () => {
         level: "z",
         features: ["SignExt", "BulkMemory", "BulkMemoryOpt"],
         enableFlags,
+        passes: ["strip-producers"],
         extraArgs: ["--enable-simd"],
       }),
-    ).toEqual(["in.wasm", "-Oz", "--enable-sign-ext", "--enable-bulk-memory", "--enable-simd", "-o", "out.wasm"]);
+    ).toEqual(["in.wasm", "-Oz", "--enable-sign-ext", "--enable-bulk-memory", "--strip-producers", "--enable-simd", "-o", "out.wasm"]);
   });
 });
 
