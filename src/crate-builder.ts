@@ -190,7 +190,8 @@ export class CrateBuilder {
       // Same bytes from cargo (a comment-only edit, a touched file): wasm-bindgen and
       // everything after it would produce the same output again.
       if (previous?.cargoWasmHash === cargoWasmHash) return { cargo, cargoWasmHash, glue: undefined };
-      const key = cacheKey("wasm-bindgen", info.wasmBindgenVersion, WASM_BINDGEN_TARGET, info.libName, cargoWasm);
+      // By the hash already taken: hashing megabytes of debug wasm twice shows in the edit loop.
+      const key = cacheKey("wasm-bindgen", info.wasmBindgenVersion, WASM_BINDGEN_TARGET, info.libName, cargoWasmHash);
       const cached = await cache.readGlue(info.libName, key);
       if (cached) {
         stats.wasmBindgenCacheHits++;

@@ -119,7 +119,7 @@ export interface Options {
    */
   wasmOpt?: WasmOptOptions | false;
   /**
-   * Keep the results of wasm-bindgen and wasm-opt in Vite's `cacheDir` (under plain
+   * In builds, keep the results of wasm-bindgen and wasm-opt in Vite's `cacheDir` (under plain
    * Rollup, `node_modules/.cache`), keyed by the wasm's bytes, the options and the tool
    * versions, so a build with no Rust change skips both.
    * @default true
