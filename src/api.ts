@@ -60,8 +60,8 @@ export interface PluginApi {
   shipped: Map<string, { output: CrateOutput; wasmReferenceId: string | undefined }>;
   /** Vite's `publicDir` (false when there is none, as under Rollup). */
   publicDir: string | false;
-  /** Does the bundler minify the chunks (Vite's `build.minify`)? The size report follows it. */
-  minify: boolean;
+  /** Does the bundler minify the chunks (Vite's `build.minify`)? Unknown under plain Rollup. */
+  minify: boolean | undefined;
   /** The build the page last received of each crate (dev): updates compare against it. */
   delivered: Map<string, CrateOutput>;
   /** Stops every cargo and wasm-bindgen the plugin started (the dev server is closing). */
@@ -109,7 +109,7 @@ export function createApi(options: ResolvedOptions): PluginApi {
     delivered: new Map(),
     shipped: new Map(),
     publicDir: false,
-    minify: false,
+    minify: undefined,
     isLoadingAllowed: () => true,
 
     abort() {
@@ -118,7 +118,7 @@ export function createApi(options: ResolvedOptions): PluginApi {
 
     configure({ command, root, base, cacheDir, publicDir, minify, log }) {
       api.publicDir = publicDir ?? false;
-      api.minify = minify ?? false;
+      api.minify = minify;
       api.command = command;
       api.root = root;
       api.base = base;

@@ -9,12 +9,12 @@ import { loadCrateInfo, type CrateInfo } from "./cargo/metadata.ts";
 import type { WasmOptOptions } from "./options.ts";
 import { CrateError } from "./utils/error.ts";
 import type { Log } from "./utils/log.ts";
-import { CancelledError } from "./utils/run-command.ts";
 import { findWasmBindgenCli, type WasmBindgenCliOptions } from "./wasm-bindgen/cli.ts";
 import { crateModuleDeclarations } from "./wasm-bindgen/dts.ts";
 import { generateGlue, WASM_BINDGEN_TARGET, type Glue } from "./wasm-bindgen/generate.ts";
 import { createOptimizer, type WasmOptimizer, type WasmOptSettings } from "./wasm-opt/optimize.ts";
 import { validateWasm } from "./validate/validate-wasm.ts";
+import { optimizeStep } from "./wasm-opt/optimize-step.ts";
 
 /** Prefix of the module ids of generated glue and snippets (virtual: served from memory). */
 export const GLUE_ID_PREFIX = "\0vite-plugin-crate:";
@@ -191,8 +191,8 @@ export class CrateBuilder {
       // everything after it would produce the same output again.
       if (previous?.cargoWasmHash === cargoWasmHash) return { cargo, cargoWasmHash, glue: undefined };
       // By the hash already taken: hashing megabytes of debug wasm twice shows in the edit loop.
-      const key = cacheKey("wasm-bindgen", info.wasmBindgenVersion, WASM_BINDGEN_TARGET, info.libName, cargoWasmHash);
-      const cached = await cache.readGlue(info.libName, key);
+      const key = cacheKey("wasm-bindgen", info.wasmBindgenVersion, WASM_BINDGEN_TARGET, info.libName, cargoWasmHash, wasmBindgenEnv());
+      const cached = await cache.readGlue(info.libName, key).catch(() => undefined);
       if (cached) {
         stats.wasmBindgenCacheHits++;
         log.debug(`${info.packageName}: wasm-bindgen output from the cache (${key})`);
@@ -207,7 +207,7 @@ export class CrateBuilder {
         manifestPath: this.manifestPath,
         signal,
       });
-      await cache.writeGlue(info.libName, key, glue);
+      await cache.writeGlue(info.libName, key, glue).catch((error: Error) => log.debug(`cache not written: ${error.message}`));
       return { cargo, cargoWasmHash, glue };
     });
     const { cargo, cargoWasmHash, glue } = step;
@@ -220,13 +220,22 @@ export class CrateBuilder {
     }
 
     const unoptimizedWasm = glue.wasm;
-    let optimizedBy: string | undefined;
     if (settings.wasmOpt) {
-      const optimized = await this.optimize(info.libName, glue.wasm, settings.wasmOpt);
-      glue.wasm = optimized.wasm;
-      optimizedBy = optimized.by;
+      glue.wasm = await optimizeStep({
+        crate: info.libName,
+        manifestPath: this.manifestPath,
+        wasm: glue.wasm,
+        glueJs: glue.js,
+        optimizer: await this.wasmOptimizer(settings.wasmOpt),
+        onError: settings.wasmOpt.onError,
+        cache,
+        stats,
+        log,
+        signal,
+      });
     }
-    await validateWasm(glue.wasm, glue.js, this.manifestPath, optimizedBy ? { by: optimizedBy, unoptimized: unoptimizedWasm } : undefined);
+    // optimizeStep checked what it optimized; wasm straight from wasm-bindgen gets the engine's check.
+    if (glue.wasm === unoptimizedWasm) await validateWasm(glue.wasm, glue.js, this.manifestPath);
     if (settings.dts) await writeIfChanged(`${this.manifestPath}.d.ts`, crateModuleDeclarations(glue.dts, this.manifestPath));
 
     const glueId = `${GLUE_ID_PREFIX}${outDir}/${info.libName}.js`;
@@ -244,6 +253,17 @@ export class CrateBuilder {
     };
   }
 
+  /** The wasm-opt to use, chosen once per builder (PATH lookups are not free). */
+  private async wasmOptimizer(settings: WasmOptSettings): Promise<WasmOptimizer> {
+    try {
+      this.optimizer ??= createOptimizer(settings, this.context.log);
+      return await this.optimizer;
+    } catch (error) {
+      this.optimizer = undefined;
+      throw new CrateError((error as Error).message, { file: this.manifestPath, code: "WASM_OPT_CONFIG" });
+    }
+  }
+
   /** The build profile's `--config` arguments, minus what the user set (release builds only). */
   private async releaseProfileConfig(info: CrateInfo): Promise<string[]> {
     const { settings } = this.context;
@@ -259,48 +279,13 @@ export class CrateBuilder {
     }
     return profileConfigArgs(overrides);
   }
+}
 
-  /** wasm-opt's output for `wasm`, from the cache when the same input was optimized the same way before. */
-  private async optimize(
-    crate: string,
-    wasm: Uint8Array,
-    wasmOpt: Exclude<CrateBuildSettings["wasmOpt"], false>,
-  ): Promise<{ wasm: Uint8Array; by?: string }> {
-    const { cache, stats, log, signal } = this.context;
-    let optimizer: WasmOptimizer;
-    try {
-      this.optimizer ??= createOptimizer(wasmOpt, log);
-      optimizer = await this.optimizer;
-    } catch (error) {
-      this.optimizer = undefined;
-      throw new CrateError(`${(error as Error).message}`, { file: this.manifestPath, code: "WASM_OPT_CONFIG" });
-    }
-    const key = cacheKey("wasm-opt", optimizer.id, wasm);
-    const cached = await cache.readWasm(crate, key);
-    if (cached) {
-      stats.wasmOptCacheHits++;
-      log.debug(`${crate}: ${optimizer.label} output from the cache (${key})`);
-      return { wasm: cached, by: optimizer.label };
-    }
-    try {
-      stats.wasmOptRuns++;
-      const started = Date.now();
-      const optimized = await optimizer.optimize(wasm, signal);
-      log.debug(`${crate}: ${optimizer.label} took ${Date.now() - started} ms (${wasm.byteLength} → ${optimized.byteLength} bytes)`);
-      await cache.writeWasm(crate, key, optimized);
-      return { wasm: optimized, by: optimizer.label };
-    } catch (error) {
-      if (error instanceof CancelledError) throw error;
-      const message =
-        `${optimizer.label} failed on the wasm built from ${this.manifestPath}: ${(error as Error).message}\n` +
-        'Set wasmOpt: { onError: "warn" } to ship the unoptimized wasm, or wasmOpt: false to skip optimization.';
-      if (wasmOpt.onError === "error") {
-        throw new CrateError(message, { file: this.manifestPath, code: "WASM_OPT_FAILED", cause: error });
-      }
-      log.warn(`${message}\nShipping the unoptimized wasm.`);
-      return { wasm };
-    }
-  }
+/** wasm-bindgen reads WASM_BINDGEN_* variables (externref, threads…): they shape its output. */
+function wasmBindgenEnv(): [string, string][] {
+  return Object.entries(process.env)
+    .filter((entry): entry is [string, string] => entry[0].startsWith("WASM_BINDGEN_") && entry[1] !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : 1));
 }
 
 function isInside(file: string, dir: string): boolean {

@@ -18,8 +18,8 @@ export interface WasmOptOptions {
    * Which wasm-opt runs. `true` uses a native `wasm-opt` from PATH when it is version
    * 110 or newer (several times faster; older ones break wasm-bindgen's externref
    * table), else the `binaryen` npm package in a worker thread; a string is the path of
-   * a native wasm-opt to use (an error if it cannot run); `false` always uses the
-   * `binaryen` package.
+   * a native wasm-opt to use (relative to the working directory; an error if it cannot
+   * run or is older than 110); `false` always uses the `binaryen` package.
    * @default true
    */
   native?: boolean | string;
@@ -115,7 +115,7 @@ export interface Options {
   wasmBindgen?: WasmBindgenOptions;
   /**
    * wasm-opt settings, or `false` to never run it.
-   * @default { level: "z", onError: "error", dev: false, native: true, args: [] }
+   * @default { level: "z" (3 with profile "speed"), onError: "error", dev: false, native: true, args: [] }
    */
   wasmOpt?: WasmOptOptions | false;
   /**
@@ -136,7 +136,7 @@ export interface Options {
   /**
    * Write a `_headers` file into the build output, for hosts that read one (Netlify,
    * Cloudflare Pages): `Content-Type: application/wasm` for each emitted wasm and, unless
-   * `crossOriginIsolation` is false, COOP/COEP for every path. Rules already in
+   * `crossOriginIsolation` is false, COOP/COEP for every path under `base`. Rules already in
    * `public/_headers` are kept, ours come after them.
    * @default false
    */

@@ -19,9 +19,12 @@ export interface BuildCache {
   writeWasm(crate: string, key: string, wasm: Uint8Array): Promise<void>;
 }
 
-/** The sha256 of `parts` as JSON; byte arrays go in as their own sha256. */
+/** Bumped when what an entry holds changes shape, so old entries are never misread. */
+const CACHE_FORMAT = 1;
+
+/** The sha256 of `parts` (and the cache format) as JSON; byte arrays go in as their own sha256. */
 export function cacheKey(...parts: unknown[]): string {
-  const json = JSON.stringify(parts, (_key, value: unknown) =>
+  const json = JSON.stringify([CACHE_FORMAT, ...parts], (_key, value: unknown) =>
     value instanceof Uint8Array ? `sha256:${sha256(value)}` : value,
   );
   return createHash("sha256").update(json).digest("hex").slice(0, 32);

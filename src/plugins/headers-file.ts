@@ -15,6 +15,10 @@ export function headersFilePlugin(api: PluginApi): Plugin {
 
     async generateBundle() {
       if (!api.options.headersFile || api.shipped.size === 0) return;
+      // Vite builds every environment with this plugin; only the one that writes assets
+      // (the client, not SSR) ships wasm files.
+      if ((this as { environment?: { config: { build: { emitAssets: boolean } } } }).environment?.config.build.emitAssets === false) return;
+
       // A relative base ("./") says nothing of where the site lives: assume its root.
       const base = api.base.startsWith("/") ? api.base : "/";
       const wasmPaths = [...api.shipped.values()]

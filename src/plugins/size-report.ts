@@ -24,13 +24,21 @@ export function sizeReportPlugin(api: PluginApi): Plugin {
       rows = [];
       functionReports = [];
       if (!api.options.sizeReport || api.shipped.size === 0) return;
+      // Vite builds every environment with this plugin; only the one that writes assets
+      // (the client, not SSR) ships wasm files.
+      if ((this as { environment?: { config: { build: { emitAssets: boolean } } } }).environment?.config.build.emitAssets === false) return;
+
       const chunks = Object.values(bundle).filter((file) => file.type === "chunk");
       for (const { output, wasmReferenceId } of api.shipped.values()) {
         const crate = output.info.packageName;
         const glueChunk = chunks.find((chunk) => output.glueId in chunk.modules);
         // The glue as rendered into its chunk (tree-shaken), else as generated.
         const rendered = (glueChunk && glueChunk.modules[output.glueId]?.code) ?? output.glue.js;
-        const glue = api.minify ? await minifyLikeVite(rendered) : { code: rendered, minified: true };
+        // Vite 8 (Rolldown) exports its minifier; elsewhere the shipped glue may be smaller than measured.
+        const underRolldown = "rolldownVersion" in this.meta;
+        const glue = api.minify && underRolldown
+          ? await minifyLikeVite(rendered)
+          : { code: rendered, minified: api.minify === false };
         const chunkName = glueChunk?.fileName ?? "a chunk";
         const wasmFile = wasmReferenceId ? this.getFileName(wasmReferenceId) : `inlined in ${chunkName}`;
         rows.push({ crate, kind: "wasm", file: wasmFile, ...(await measure(output.glue.wasm)) });

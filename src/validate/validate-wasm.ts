@@ -43,14 +43,18 @@ export async function validateWasm(
     );
   }
   const exported = new Set(WebAssembly.Module.exports(module).map((entry) => entry.name));
-  const missing = glueWasmReferences(glueJs).filter((name) => !exported.has(name));
+  const before = exportTypes(optimized.unoptimized);
+  // Only names wasm-bindgen's own module exported: `wasm.x` can also appear in doc
+  // comments the glue copies from Rust.
+  const used = glueWasmReferences(glueJs).filter((name) => before.has(name));
+  const missing = used.filter((name) => !exported.has(name));
   if (missing.length > 0) {
     throw new CrateError(
       `The wasm built from ${manifestPath} lacks export${missing.length > 1 ? "s" : ""} the wasm-bindgen glue uses: ${missing.join(", ")}. ${hint}`,
       { file: manifestPath, code: "MISSING_EXPORTS" },
     );
   }
-  const changes = changedExportTypes(exportTypes(optimized.unoptimized), exportTypes(wasm), glueWasmReferences(glueJs));
+  const changes = changedExportTypes(before, exportTypes(wasm), used);
   if (changes.length > 0) {
     throw new CrateError(
       `Optimization changed export${changes.length > 1 ? "s" : ""} the wasm-bindgen glue uses in the wasm built from ${manifestPath}: ` +

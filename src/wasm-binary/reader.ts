@@ -139,7 +139,11 @@ export function moduleSections(wasm: Uint8Array): Section[] {
 
 /** A table's element type, by name: "funcref", "externref", "typed references". */
 export function readRefType(reader: Reader, what: string): string {
-  const type = reader.bytes[reader.pos];
+  let type = reader.bytes[reader.pos];
+  // `(ref null func)` / `(ref null extern)` in the long form are funcref / externref.
+  if (type === 0x63 && (reader.bytes[reader.pos + 1] === 0x70 || reader.bytes[reader.pos + 1] === 0x6f)) {
+    type = reader.bytes[reader.pos + 1];
+  }
   skipValType(reader, what);
   if (type === 0x70) return "funcref";
   if (type === 0x6f) return "externref";

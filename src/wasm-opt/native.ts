@@ -18,6 +18,8 @@ export const MIN_NATIVE_WASM_OPT_VERSION = 110;
 export interface NativeWasmOpt {
   path: string;
   version: number;
+  /** All `--version` printed, e.g. "wasm-opt version 123 (version_122-45-gabc)": builds of one number differ. */
+  versionText: string;
   /** The `--enable-<feature>` flags this version knows (newer features are absent in old ones). */
   enableFlags: Set<string>;
 }
@@ -125,8 +127,9 @@ async function inspect(executable: string): Promise<NativeWasmOpt | { rejected: 
     };
   }
   const help = await execa(executable, ["--help"], { reject: false });
-  const resolved = executable.includes(path.sep) ? path.resolve(executable) : executable;
-  return { path: resolved, version, enableFlags: parseEnableFlags(help.stdout) };
+  // A relative path would break: wasm-opt runs in a temporary folder.
+  const resolved = /[\\/]/.test(executable) ? path.resolve(executable) : executable;
+  return { path: resolved, version, versionText: versionRun.stdout.trim(), enableFlags: parseEnableFlags(help.stdout) };
 }
 
 /**

@@ -65,7 +65,7 @@ export async function createOptimizer(settings: WasmOptSettings, log: Log): Prom
     if ("path" in native) {
       const label = `wasm-opt ${native.version} -O${level}`;
       return {
-        id: JSON.stringify(["native", native.version, level, features, STRIP_PASSES, settings.args]),
+        id: JSON.stringify(["native", native.versionText, level, features, STRIP_PASSES, settings.args]),
         label,
         optimize: (wasm, signal) =>
           optimizeWithNativeWasmOpt(native, wasm, { level, features, passes: STRIP_PASSES, extraArgs: settings.args, signal }),

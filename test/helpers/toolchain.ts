@@ -28,7 +28,11 @@ export async function checkToolchain(): Promise<void> {
     );
   }
   // The tests check that an old native wasm-opt (Debian's binaryen 108) is passed over.
-  if (!fs.existsSync(OLD_NATIVE_WASM_OPT)) problems.push(`no ${OLD_NATIVE_WASM_OPT}: run \`apt-get install -y binaryen\`.`);
+  const oldWasmOpt = await execa(OLD_NATIVE_WASM_OPT, ["--version"], { reject: false });
+  if (oldWasmOpt.failed) problems.push(`no ${OLD_NATIVE_WASM_OPT}: run \`apt-get install -y binaryen\` (Debian bookworm's 108).`);
+  else if (!/wasm-opt version 108\b/.test(oldWasmOpt.stdout)) {
+    problems.push(`${OLD_NATIVE_WASM_OPT} is "${oldWasmOpt.stdout.trim()}"; the tests expect Debian bookworm's binaryen 108.`);
+  }
   if (!fs.existsSync(CHROMIUM_PATH)) {
     problems.push(`no Chromium at ${CHROMIUM_PATH}: run \`apt-get install -y chromium\` or set CHROMIUM_PATH.`);
   }

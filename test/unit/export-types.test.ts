@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { changedExportTypes, exportTypes } from "../../src/validate/export-types.ts";
-import { glueWasmReferences } from "../../src/validate/validate-wasm.ts";
+import { glueWasmReferences, validateWasm } from "../../src/validate/validate-wasm.ts";
 
 // Hand-assembled modules: exact control over table order and export indices.
 const HEADER = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
@@ -40,6 +40,15 @@ describe("exportTypes", () => {
     expect(changedExportTypes(before, after, ["memory"])).toEqual([]);
   });
 
+  test("the long form (ref null extern) is an externref table too", () => {
+    const wasm = new Uint8Array([
+      ...HEADER,
+      ...section(4, [1, 0x63, EXTERNREF, 0x00, 0x01]),
+      ...section(7, [1, ...name("t"), 0x01, 0x00]),
+    ]);
+    expect(exportTypes(wasm).get("t")).toBe("table of externref");
+  });
+
   test("a truncated module is an error naming the offset", () => {
     expect(() => exportTypes(moduleExportingTable(2).slice(0, 30))).toThrow(/malformed wasm module: .* at byte offset \d+/);
   });
@@ -49,4 +58,19 @@ test("glueWasmReferences finds every wasm.<export> the glue uses", () => {
   const glue = "const ret = wasm.greet(ptr0, len0);\nwasm.__wbindgen_free(a, b, 1);\nwasm.__wbindgen_free(c, d, 1);\n" +
     "wasm.__wbindgen_externrefs.set(idx, obj); // wasmfoo.bar is not one";
   expect(glueWasmReferences(glue)).toEqual(["__wbindgen_externrefs", "__wbindgen_free", "greet"]);
+});
+
+describe("validateWasm after optimization", () => {
+  const unoptimized = moduleExportingTable(2);
+  const glue = "/** Calls wasm.notAnExport, as a doc comment might. */\nwasm.externrefs.grow(4); wasm.memory;";
+
+  test("names only exports wasm-bindgen's module had: a doc comment is not an export", async () => {
+    await expect(validateWasm(unoptimized, glue, "/c/Cargo.toml", { by: "wasm-opt 1", unoptimized })).resolves.toBeUndefined();
+  });
+
+  test("a re-pointed table fails with both types named", async () => {
+    await expect(validateWasm(moduleExportingTable(1), glue, "/c/Cargo.toml", { by: "wasm-opt 1", unoptimized })).rejects.toThrow(
+      "externrefs was a table of externref and is now a table of funcref",
+    );
+  });
 });
