@@ -80,28 +80,32 @@ export function findNativeWasmOpt(executable?: string): Promise<NativeWasmOpt | 
   const key = `${executable ?? ""}\0${process.env.PATH ?? ""}`;
   let lookup = lookups.get(key);
   if (!lookup) {
-    lookup = findOnPath(executable).then((found) => (found ? inspect(found) : { rejected: "no native wasm-opt on PATH" }));
+    lookup = executable ? inspect(executable) : firstUsableOnPath();
     lookups.set(key, lookup);
   }
   return lookup;
 }
 
 /**
- * The first `wasm-opt` on PATH that is not a Node script. npm puts
+ * The first `wasm-opt` on PATH that is neither a Node script nor too old: an old
+ * distro wasm-opt early on PATH must not hide a newer one later. npm puts
  * node_modules/.bin first on PATH in scripts, and the `binaryen` package links its
  * JS wasm-opt there: running that as a "native" one would be the slowest choice.
  */
-async function findOnPath(explicit: string | undefined): Promise<string | undefined> {
-  if (explicit) return explicit;
+async function firstUsableOnPath(): Promise<NativeWasmOpt | { rejected: string }> {
   const names = process.platform === "win32" ? ["wasm-opt.exe"] : ["wasm-opt"];
+  let firstRejection: { rejected: string } | undefined;
   for (const dir of (process.env.PATH ?? "").split(path.delimiter).filter(Boolean)) {
     for (const name of names) {
       const file = path.join(dir, name);
       const head = await readHead(file);
-      if (head !== undefined && !/^#!.*\bnode\b/.test(head)) return file;
+      if (head === undefined || /^#!.*\bnode\b/.test(head)) continue;
+      const found = await inspect(file);
+      if ("path" in found) return found;
+      firstRejection ??= found;
     }
   }
-  return undefined;
+  return firstRejection ?? { rejected: "no native wasm-opt on PATH" };
 }
 
 async function readHead(file: string): Promise<string | undefined> {

@@ -144,6 +144,10 @@ describe("wasm-opt", () => {
     const debianOnly = await withEnv({ PATH: savedPath, DEBUG: "vite-plugin-crate" }, () => captureStderr(() => buildApp()));
     expect(debianOnly.output).toContain(`using the binaryen package: ${OLD_NATIVE_WASM_OPT} is version 108; versions before 110 break wasm-bindgen's externref table`);
     expect(debianOnly.output).toMatch(/basic: binaryen\.js [\d.]+ -Oz took/);
+    // An old one early on PATH does not hide a newer one later.
+    const before = wasmOptRuns().length;
+    await withEnv({ PATH: `${savedPath}${path.delimiter}${shims.binDir}` }, () => buildApp());
+    expect(wasmOptRuns().length).toBe(before + 1);
     const named = await buildError({ wasmOpt: { native: OLD_NATIVE_WASM_OPT } });
     expect(named.message).toContain(`wasmOpt.native: ${OLD_NATIVE_WASM_OPT} is version 108`);
   }, 120_000);
