@@ -9,6 +9,7 @@ import { loadCrateInfo, type CrateInfo } from "./cargo/metadata.ts";
 import type { WasmOptOptions } from "./options.ts";
 import { CrateError } from "./utils/error.ts";
 import type { Log } from "./utils/log.ts";
+import { writeIfChanged } from "./utils/write-file.ts";
 import { findWasmBindgenCli, type WasmBindgenCliOptions } from "./wasm-bindgen/cli.ts";
 import { crateModuleDeclarations } from "./wasm-bindgen/dts.ts";
 import { generateGlue, WASM_BINDGEN_TARGET, type Glue } from "./wasm-bindgen/generate.ts";
@@ -300,12 +301,4 @@ function watchList(info: CrateInfo, sourceFiles: string[]): string[] {
   files.add(path.join(info.workspaceRoot, "Cargo.toml"));
   files.add(path.join(info.workspaceRoot, "Cargo.lock"));
   return [...files];
-}
-
-async function writeIfChanged(file: string, content: string): Promise<void> {
-  const current = await fs.readFile(file, "utf8").catch(() => undefined);
-  if (current === content) return; // an unchanged write would still wake watchers and tsc
-  const temp = `${file}.tmp-${process.pid}`;
-  await fs.writeFile(temp, content);
-  await fs.rename(temp, file);
 }

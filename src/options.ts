@@ -24,7 +24,8 @@ export interface WasmOptOptions {
    */
   native?: boolean | string;
   /**
-   * Extra arguments for a native wasm-opt, after the level and feature flags.
+   * Extra arguments for a native wasm-opt, after the level, the feature flags and the
+   * passes that strip the `producers` and `target_features` sections.
    * Needs a native wasm-opt: the `binaryen` package takes no arguments.
    * @example ["--enable-simd"]
    * @default []
@@ -119,17 +120,19 @@ export interface Options {
    */
   wasmOpt?: WasmOptOptions | false;
   /**
-   * In builds, keep the results of wasm-bindgen and wasm-opt in Vite's `cacheDir` (under plain
-   * Rollup, `node_modules/.cache`), keyed by the wasm's bytes, the options and the tool
-   * versions, so a build with no Rust change skips both.
+   * In builds, keep the results of wasm-bindgen and wasm-opt in Vite's `cacheDir`
+   * (under plain Rollup, `node_modules/.cache`), keyed by the wasm's bytes, the options,
+   * `WASM_BINDGEN_*` env vars and the tool versions, so a build with no Rust change skips
+   * both. A cache that cannot be read or written is skipped, never a failed build.
    * @default true
    */
   cache?: boolean;
   /**
    * Print a table of each crate's wasm and glue sizes (raw, gzip, brotli, and the
-   * change since the previous build) at the end of `vite build`. `topFunctions: n`
-   * adds the n largest functions of each wasm, measured before wasm-opt strips their
-   * names; so does the env var `VITE_PLUGIN_CRATE_TOP_FUNCTIONS=n`.
+   * change since the previous build) at the end of `vite build` and plain Rollup builds
+   * (not SSR). `topFunctions: n` adds the n largest functions of each wasm, measured
+   * before wasm-opt strips their names; the env var `VITE_PLUGIN_CRATE_TOP_FUNCTIONS=n`
+   * sets n too and wins.
    * @default true
    */
   sizeReport?: boolean | { topFunctions?: number };

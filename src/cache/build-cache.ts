@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
+import { writeFileAtomically } from "../utils/write-file.ts";
 import type { Glue } from "../wasm-bindgen/generate.ts";
 
 /** How many entries of each crate and step to keep: the current build and a few to go back to. */
@@ -58,8 +59,8 @@ export function createBuildCache(dir: string | undefined): BuildCache {
     async writeGlue(crate, key, glue) {
       const base = path.join(glueDir, `${crate}-${key}`);
       // The wasm first: an entry counts once its .json exists.
-      await writeAtomically(`${base}.wasm`, glue.wasm);
-      await writeAtomically(`${base}.json`, JSON.stringify({ js: glue.js, dts: glue.dts, snippets: [...glue.snippets] }));
+      await writeFileAtomically(`${base}.wasm`, glue.wasm);
+      await writeFileAtomically(`${base}.json`, JSON.stringify({ js: glue.js, dts: glue.dts, snippets: [...glue.snippets] }));
       await prune(glueDir, crate, ".json", [".json", ".wasm"]);
     },
     async readWasm(crate, key) {
@@ -70,7 +71,7 @@ export function createBuildCache(dir: string | undefined): BuildCache {
       return new Uint8Array(wasm);
     },
     async writeWasm(crate, key, wasm) {
-      await writeAtomically(path.join(wasmDir, `${crate}-${key}.wasm`), wasm);
+      await writeFileAtomically(path.join(wasmDir, `${crate}-${key}.wasm`), wasm);
       await prune(wasmDir, crate, ".wasm", [".wasm"]);
     },
   };
@@ -83,13 +84,6 @@ async function readIfExists(file: string): Promise<Buffer | undefined> {
 async function touch(file: string): Promise<void> {
   const now = new Date();
   await fs.utimes(file, now, now).catch(() => undefined);
-}
-
-async function writeAtomically(file: string, content: Uint8Array | string): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  const temp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-  await fs.writeFile(temp, content);
-  await fs.rename(temp, file);
 }
 
 /** Deletes all but the ENTRIES_KEPT most recently used entries of `crate`. */

@@ -3,6 +3,7 @@ import path from "node:path";
 import type { Plugin } from "vite";
 import type { PluginApi } from "../api.ts";
 import { headersFileContent } from "../report/headers-file.ts";
+import { emitsAssets } from "./emits-assets.ts";
 
 /**
  * Writes `_headers` into the build output (the `headersFile` option) so hosts that
@@ -14,11 +15,7 @@ export function headersFilePlugin(api: PluginApi): Plugin {
     apply: "build",
 
     async generateBundle() {
-      if (!api.options.headersFile || api.shipped.size === 0) return;
-      // Vite builds every environment with this plugin; only the one that writes assets
-      // (the client, not SSR) ships wasm files.
-      if ((this as { environment?: { config: { build: { emitAssets: boolean } } } }).environment?.config.build.emitAssets === false) return;
-
+      if (!api.options.headersFile || api.shipped.size === 0 || !emitsAssets(this)) return;
       // A relative base ("./") says nothing of where the site lives: assume its root.
       const base = api.base.startsWith("/") ? api.base : "/";
       const wasmPaths = [...api.shipped.values()]

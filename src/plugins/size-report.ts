@@ -4,6 +4,8 @@ import type { Plugin } from "vite";
 import type { PluginApi } from "../api.ts";
 import { formatSizeTable, measure, rowKey, type PreviousSizes, type SizeRow } from "../report/size-report.ts";
 import { formatBytes, formatFunctionTable, largestFunctions } from "../report/wasm-functions.ts";
+import { writeFileAtomically } from "../utils/write-file.ts";
+import { emitsAssets } from "./emits-assets.ts";
 
 /** Where the last build's sizes are kept, to print the change against. */
 const LAST_REPORT = "size-report.json";
@@ -23,20 +25,16 @@ export function sizeReportPlugin(api: PluginApi): Plugin {
     async generateBundle(_options, bundle) {
       rows = [];
       functionReports = [];
-      if (!api.options.sizeReport || api.shipped.size === 0) return;
-      // Vite builds every environment with this plugin; only the one that writes assets
-      // (the client, not SSR) ships wasm files.
-      if ((this as { environment?: { config: { build: { emitAssets: boolean } } } }).environment?.config.build.emitAssets === false) return;
-
+      if (!api.options.sizeReport || api.shipped.size === 0 || !emitsAssets(this)) return;
       const chunks = Object.values(bundle).filter((file) => file.type === "chunk");
+      // Vite 8 (Rolldown) exports its minifier; elsewhere the shipped glue may be smaller than measured.
+      const measureMinified = api.minify === true && "rolldownVersion" in this.meta;
       for (const { output, wasmReferenceId } of api.shipped.values()) {
         const crate = output.info.packageName;
         const glueChunk = chunks.find((chunk) => output.glueId in chunk.modules);
         // The glue as rendered into its chunk (tree-shaken), else as generated.
         const rendered = (glueChunk && glueChunk.modules[output.glueId]?.code) ?? output.glue.js;
-        // Vite 8 (Rolldown) exports its minifier; elsewhere the shipped glue may be smaller than measured.
-        const underRolldown = "rolldownVersion" in this.meta;
-        const glue = api.minify && underRolldown
+        const glue = measureMinified
           ? await minifyLikeVite(rendered)
           : { code: rendered, minified: api.minify === false };
         const chunkName = glueChunk?.fileName ?? "a chunk";
@@ -61,8 +59,10 @@ export function sizeReportPlugin(api: PluginApi): Plugin {
       for (const report of functionReports) api.log.info(report);
       const sizes: PreviousSizes = { ...previous };
       for (const row of rows) sizes[rowKey(row)] = row.raw;
-      await fs.mkdir(api.cacheDir, { recursive: true });
-      await fs.writeFile(file, JSON.stringify(sizes, null, 2));
+      // Only for the next report's change column: never worth failing a build over.
+      await writeFileAtomically(file, JSON.stringify(sizes, null, 2)).catch((error: Error) =>
+        api.log.debug(`size report not kept: ${error.message}`),
+      );
       rows = [];
     },
   };
