@@ -1,11 +1,10 @@
 import fs from "node:fs";
 import path from "node:path";
-import type { Browser } from "playwright-core";
 import { rollup, type Plugin as RollupPlugin } from "rollup";
-import { build, preview, type PreviewServer } from "vite";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { build, preview } from "vite";
+import { describe, expect, test } from "vitest";
 import crate from "../../src/index.ts";
-import { launchBrowser, openPage, waitForReady } from "../helpers/browser.ts";
+import { openPage, useBrowser, waitForReady } from "../helpers/browser.ts";
 import { FIXTURES } from "../helpers/fixtures.ts";
 import { tempOutDir } from "../helpers/servers.ts";
 
@@ -13,17 +12,7 @@ import { tempOutDir } from "../helpers/servers.ts";
 // uses a path dependency, an inline_js snippet and a `module = "/js/…"` snippet.
 const APP = path.join(FIXTURES, "app");
 
-let browser: Browser;
-const servers: PreviewServer[] = [];
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  for (const server of servers) await server.close();
-});
+const { browser, closeAfterAll } = useBrowser();
 
 /** Serves a folder of built files and checks the fixture app's results in Chromium. */
 async function runInBrowser(dir: string): Promise<void> {
@@ -34,8 +23,8 @@ async function runInBrowser(dir: string): Promise<void> {
     build: { outDir: "." },
     preview: { port: 0 },
   });
-  servers.push(server);
-  const { page, errors } = await openPage(browser, server.resolvedUrls!.local[0]!);
+  closeAfterAll(server);
+  const { page, errors } = await openPage(browser(), server.resolvedUrls!.local[0]!);
   await waitForReady(page, errors);
   expect(await page.textContent("#greet")).toBe("Hello, Rollup!");
   expect(await page.textContent("#add")).toBe("42");

@@ -1,39 +1,30 @@
 import fs from "node:fs";
 import path from "node:path";
-import type { Browser } from "playwright-core";
-import type { ViteDevServer } from "vite";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test } from "vitest";
 import crate from "../../src/index.ts";
-import { launchBrowser, openPage, waitForReady } from "../helpers/browser.ts";
+import { openPage, useBrowser, waitForReady } from "../helpers/browser.ts";
 import { copyToTemp, editFile, FIXTURES } from "../helpers/fixtures.ts";
 import { startDevServer } from "../helpers/servers.ts";
 
 // The fixture workspace in `vite dev`: snippets served from memory, a path dependency
 // whose edit must reach the page, and the cross-origin isolation option.
 let workspace: string;
-let browser: Browser;
-const servers: ViteDevServer[] = [];
+const { browser, closeAfterAll } = useBrowser();
 
-beforeAll(async () => {
+beforeAll(() => {
   workspace = copyToTemp(FIXTURES, "fixtures");
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  for (const server of servers) await server.close();
 });
 
 async function devServer(options: Parameters<typeof crate>[0] = {}) {
   const { server, url } = await startDevServer({ root: path.join(workspace, "app"), configFile: false, plugins: [crate(options)] });
-  servers.push(server);
+  closeAfterAll(server);
   return url;
 }
 
 describe("fixture workspace in vite dev", () => {
   test("snippets are served, and editing a path dependency updates the page", async () => {
     const url = await devServer();
-    const { page, errors } = await openPage(browser, url);
+    const { page, errors } = await openPage(browser(), url);
     await waitForReady(page, errors, 180_000);
     expect(await page.textContent("#six-times")).toBe("42"); // path dep + inline_js snippet
     expect(await page.textContent("#loud")).toBe("HEY!"); // module = "/js/shout.js" snippet
@@ -52,7 +43,7 @@ describe("fixture workspace in vite dev", () => {
     ["credentialless", "credentialless", true],
   ] as const)("crossOriginIsolation: %j", async (option, coep, isolated) => {
     const url = await devServer({ crossOriginIsolation: option });
-    const { page, errors } = await openPage(browser, "about:blank");
+    const { page, errors } = await openPage(browser(), "about:blank");
     const response = await page.goto(url);
     await waitForReady(page, errors, 180_000);
     expect(response!.headers()["cross-origin-embedder-policy"]).toBe(coep);
@@ -76,7 +67,7 @@ test("a crate outside server.fs.allow is refused with the fix", async () => {
     plugins: [crate()],
     server: { fs: { allow: [app] } },
   });
-  servers.push(server);
+  closeAfterAll(server);
   const manifest = path.join(workspace, "basic/Cargo.toml");
   // The URL the page's import of ../basic/Cargo.toml turns into.
   const response = await fetch(`${url}@fs${manifest}?import`);

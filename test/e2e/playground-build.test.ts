@@ -1,23 +1,11 @@
 import fs from "node:fs";
 import path from "node:path";
-import type { Browser } from "playwright-core";
-import type { PreviewServer } from "vite";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { launchBrowser, openPage, waitForReady } from "../helpers/browser.ts";
+import { describe, expect, test } from "vitest";
+import { openPage, useBrowser, waitForReady } from "../helpers/browser.ts";
 import { REPO_ROOT } from "../helpers/fixtures.ts";
 import { buildAndPreview } from "../helpers/servers.ts";
 
-let browser: Browser;
-const previews: PreviewServer[] = [];
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  for (const server of previews) await server.close();
-});
+const { browser, closeAfterAll } = useBrowser();
 
 // `vite build && vite preview` of the playground, as a user deploys it, under each
 // kind of base a host may need.
@@ -27,7 +15,7 @@ describe.each(["/", "/sub/", "./"])("playground built with base %j", (base) => {
       configFile: path.join(REPO_ROOT, "vite.config.ts"),
       base,
     });
-    previews.push(preview);
+    closeAfterAll(preview);
 
     const assets = fs.readdirSync(path.join(outDir, "assets"));
     const wasmFiles = assets.filter((f) => f.endsWith(".wasm"));
@@ -37,7 +25,7 @@ describe.each(["/", "/sub/", "./"])("playground built with base %j", (base) => {
     const js = assets.filter((f) => f.endsWith(".js")).map((f) => fs.readFileSync(path.join(outDir, "assets", f), "utf8"));
     expect(js.join("").length).toBeLessThan(20_000);
 
-    const { page, errors } = await openPage(browser, "about:blank");
+    const { page, errors } = await openPage(browser(), "about:blank");
     const wasmResponse = page.waitForResponse((r) => r.url().endsWith(".wasm"));
     await page.goto(url);
     await waitForReady(page, errors);

@@ -1,10 +1,9 @@
 import path from "node:path";
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { expect, test } from "vitest";
 // Vite 7 (Rollup-based) installed as `vite7`; the main suite runs on Vite 8 (Rolldown).
-import { build, createServer, preview, type PluginOption, type PreviewServer, type ViteDevServer } from "vite7";
+import { build, createServer, preview, type PluginOption } from "vite7";
 import crate from "../../src/index.ts";
-import { launchBrowser, openPage, waitForReady } from "../helpers/browser.ts";
+import { openPage, useBrowser, waitForReady } from "../helpers/browser.ts";
 import { FIXTURES } from "../helpers/fixtures.ts";
 import { tempOutDir } from "../helpers/servers.ts";
 
@@ -12,20 +11,10 @@ const APP = path.join(FIXTURES, "app");
 // The plugin is typed with Vite 8's Plugin; at runtime both majors take it as is.
 const plugins = () => crate() as unknown as PluginOption[];
 
-let browser: Browser;
-const closers: (ViteDevServer | PreviewServer)[] = [];
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  for (const server of closers) await server.close();
-});
+const { browser, closeAfterAll } = useBrowser();
 
 async function expectAppWorks(url: string): Promise<void> {
-  const { page, errors } = await openPage(browser, url);
+  const { page, errors } = await openPage(browser(), url);
   await waitForReady(page, errors, 180_000);
   expect(await page.textContent("#greet")).toBe("Hello, Rollup!");
   expect(await page.textContent("#six-times")).toBe("42");
@@ -46,7 +35,7 @@ test("Vite 7: vite build + preview", async () => {
     build: { outDir },
     preview: { port: 0 },
   });
-  closers.push(server);
+  closeAfterAll(server);
   await expectAppWorks(server.resolvedUrls!.local[0]!);
 });
 
@@ -58,7 +47,7 @@ test("Vite 7: dev server", async () => {
     plugins: plugins(),
     server: { port: 0 },
   });
-  closers.push(server);
+  closeAfterAll(server);
   await server.listen();
   await expectAppWorks(server.resolvedUrls!.local[0]!);
 });

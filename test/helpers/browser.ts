@@ -1,4 +1,5 @@
 import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll } from "vitest";
 import { CHROMIUM_PATH } from "./toolchain.ts";
 
 /**
@@ -43,4 +44,27 @@ export async function waitForReady(page: Page, errors: string[], timeout = 120_0
     const body = await page.textContent("body").catch(() => "");
     throw new Error(`page never became ready.\nerrors: ${errors.join("\n")}\nbody: ${body}`, { cause: error });
   }
+}
+
+/**
+ * One Chromium for a test file: launched before its tests, closed after them together
+ * with every server handed to `closeAfterAll`. Call at the top level of the file.
+ */
+export function useBrowser(): { browser: () => Browser; closeAfterAll: (server: { close(): Promise<void> }) => void } {
+  let browser: Browser | undefined;
+  const servers: { close(): Promise<void> }[] = [];
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    for (const server of servers) await server.close();
+  });
+  return {
+    browser: () => {
+      if (!browser) throw new Error("useBrowser: the browser starts in beforeAll; use it inside tests");
+      return browser;
+    },
+    closeAfterAll: (server) => void servers.push(server),
+  };
 }
