@@ -2,7 +2,14 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import type { Plugin } from "vite";
 import type { PluginApi } from "../api.ts";
-import { formatSizeTable, measure, rowKey, type PreviousSizes, type SizeRow } from "../report/size-report.ts";
+import {
+  formatSizeTable,
+  parsePreviousSizes,
+  rowKey,
+  sizesOf,
+  type PreviousSizes,
+  type SizeRow,
+} from "../report/size-report.ts";
 import { formatBytes, formatFunctionTable, largestFunctions } from "../report/wasm-functions.ts";
 import { writeFileAtomically } from "../utils/write-file.ts";
 import { emitsAssets } from "./emits-assets.ts";
@@ -18,6 +25,8 @@ const LAST_REPORT = "size-report.json";
 export function sizeReportPlugin(api: PluginApi): Plugin {
   let rows: SizeRow[] = [];
   let functionReports: string[] = [];
+  let previous: PreviousSizes | undefined;
+  const reportFile = () => path.join(api.cacheDir, LAST_REPORT);
   return {
     name: "vite-plugin-crate:size-report",
     apply: "build",
@@ -26,6 +35,7 @@ export function sizeReportPlugin(api: PluginApi): Plugin {
       rows = [];
       functionReports = [];
       if (!api.options.sizeReport || api.shipped.size === 0 || !emitsAssets(this)) return;
+      previous = await fs.readFile(reportFile(), "utf8").then(parsePreviousSizes, () => undefined);
       const chunks = Object.values(bundle).filter((file) => file.type === "chunk");
       // Vite 8 (Rolldown) exports its minifier; elsewhere the shipped glue may be smaller than measured.
       const measureMinified = api.minify === true && "rolldownVersion" in this.meta;
@@ -39,9 +49,10 @@ export function sizeReportPlugin(api: PluginApi): Plugin {
           : { code: rendered, minified: api.minify === false };
         const chunkName = glueChunk?.fileName ?? "a chunk";
         const wasmFile = wasmReferenceId ? this.getFileName(wasmReferenceId) : `inlined in ${chunkName}`;
-        rows.push({ crate, kind: "wasm", file: wasmFile, ...(await measure(output.glue.wasm)) });
         const glueFile = `glue in ${chunkName}${glue.minified ? "" : " (before minification)"}`;
-        rows.push({ crate, kind: "glue", file: glueFile, ...(await measure(glue.code)) });
+        for (const [kind, file, content] of [["wasm", wasmFile, output.glue.wasm], ["glue", glueFile, glue.code]] as const) {
+          rows.push({ crate, kind, file, ...(await sizesOf(content, previous?.[rowKey({ crate, kind })])) });
+        }
 
         const { topFunctions } = api.options.sizeReport;
         if (topFunctions > 0) functionReports.push(functionReport(crate, output.unoptimizedWasm, topFunctions));
@@ -50,17 +61,12 @@ export function sizeReportPlugin(api: PluginApi): Plugin {
 
     async closeBundle() {
       if (rows.length === 0) return;
-      const file = path.join(api.cacheDir, LAST_REPORT);
-      const previous = await fs
-        .readFile(file, "utf8")
-        .then((text) => JSON.parse(text) as PreviousSizes)
-        .catch(() => undefined);
       api.log.info(`wasm sizes\n${formatSizeTable(rows, previous).join("\n")}`);
       for (const report of functionReports) api.log.info(report);
       const sizes: PreviousSizes = { ...previous };
-      for (const row of rows) sizes[rowKey(row)] = row.raw;
-      // Only for the next report's change column: never worth failing a build over.
-      await writeFileAtomically(file, JSON.stringify(sizes, null, 2)).catch((error: Error) =>
+      for (const { sha256, raw, gzip, brotli, ...row } of rows) sizes[rowKey(row)] = { sha256, raw, gzip, brotli };
+      // Only for the next report: never worth failing a build over.
+      await writeFileAtomically(reportFile(), JSON.stringify(sizes, null, 2)).catch((error: Error) =>
         api.log.debug(`size report not kept: ${error.message}`),
       );
       rows = [];
