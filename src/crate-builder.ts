@@ -177,7 +177,7 @@ export class CrateBuilder {
     this.profileConfig ??= await this.releaseProfileConfig(info);
     const cli = await findWasmBindgenCli(info.wasmBindgenVersion, settings.wasmBindgen, log, this.manifestPath, signal);
     const profile = settings.release ? "release" : "debug";
-    const outDir = path.join(info.targetDir, "vite-plugin-crate", profile, info.libName);
+    const outDir = path.join(info.targetDir, "vite-plugin-crate", profile, info.crateId);
     const previous = this.lastOutput;
 
     // Hold the target dir from cargo's start until wasm-bindgen has read the artifact,
@@ -193,7 +193,7 @@ export class CrateBuilder {
       if (previous?.cargoWasmHash === cargoWasmHash) return { cargo, cargoWasmHash, glue: undefined };
       // By the hash already taken: hashing megabytes of debug wasm twice shows in the edit loop.
       const key = cacheKey("wasm-bindgen", info.wasmBindgenVersion, WASM_BINDGEN_TARGET, info.libName, cargoWasmHash, wasmBindgenEnv());
-      const cached = await cache.readGlue(info.libName, key).catch(() => undefined);
+      const cached = await cache.readGlue(info.crateId, key).catch(() => undefined);
       if (cached) {
         stats.wasmBindgenCacheHits++;
         log.debug(`${info.packageName}: wasm-bindgen output from the cache (${key})`);
@@ -208,7 +208,7 @@ export class CrateBuilder {
         manifestPath: this.manifestPath,
         signal,
       });
-      await cache.writeGlue(info.libName, key, glue).catch((error: Error) => log.debug(`cache not written: ${error.message}`));
+      await cache.writeGlue(info.crateId, key, glue).catch((error: Error) => log.debug(`cache not written: ${error.message}`));
       return { cargo, cargoWasmHash, glue };
     });
     const { cargo, cargoWasmHash, glue } = step;
@@ -223,7 +223,8 @@ export class CrateBuilder {
     const unoptimizedWasm = glue.wasm;
     if (settings.wasmOpt) {
       glue.wasm = await optimizeStep({
-        crate: info.libName,
+        crate: info.packageName,
+        crateId: info.crateId,
         manifestPath: this.manifestPath,
         wasm: glue.wasm,
         glueJs: glue.js,

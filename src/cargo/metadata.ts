@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import path from "node:path";
 import { CrateError } from "../utils/error.ts";
 import { runCargo } from "./command.ts";
@@ -12,6 +13,13 @@ export interface CrateInfo {
   packageName: string;
   /** Name of the lib target (what cargo calls the .wasm file), e.g. `my_crate`. */
   libName: string;
+  /**
+   * The crate's identity in everything the plugin names: dev URLs, glue module ids,
+   * output folders, cache entries, the size report. The lib name plus a hash of the
+   * manifest path, so two crates with the same `[lib] name` (two workspaces that each
+   * have a `core`) never collide: `core-1a2b3c4d`.
+   */
+  crateId: string;
   /** Cargo's target directory (honours CARGO_TARGET_DIR and `.cargo/config.toml`). */
   targetDir: string;
   /** The workspace root: where Cargo.lock lives. */
@@ -71,16 +79,23 @@ export function readCrateInfo(metadata: CargoMetadata, manifestPath: string): Cr
       { file: manifestPath, code: "NO_WASM_BINDGEN" },
     );
   }
+  const libName = lib.name.replaceAll("-", "_");
   return {
     manifestPath: path.resolve(manifestPath),
     crateDir: path.dirname(path.resolve(manifestPath)),
     packageName: pkg.name,
-    libName: lib.name.replaceAll("-", "_"),
+    libName,
+    crateId: crateId(libName, path.resolve(manifestPath)),
     targetDir: metadata.target_directory,
     workspaceRoot: metadata.workspace_root,
     wasmBindgenVersion,
     packageCount: countPackages(metadata, pkg.id),
   };
+}
+
+/** `<libName>-<first 8 hex digits of sha256(manifest path)>`: see CrateInfo.crateId. */
+export function crateId(libName: string, manifestPath: string): string {
+  return `${libName}-${createHash("sha256").update(manifestPath).digest("hex").slice(0, 8)}`;
 }
 
 /** Packages reachable from the crate through normal and build dependencies, itself included. */

@@ -16,14 +16,17 @@ export interface Sizes {
 
 /** One row of the report: a file we shipped for a crate. */
 export interface SizeRow extends Sizes {
+  /** The crate as the table shows it: its package name. */
   crate: string;
-  /** "wasm" or "glue": with the crate, what the previous build is matched on. */
+  /** The crate's identity (lib name + manifest path hash): same-named crates stay apart. */
+  crateId: string;
+  /** "wasm" or "glue": with the crate id, what the previous build is matched on. */
   kind: "wasm" | "glue";
   /** Where it ended up, e.g. `assets/app_bg-1a2b.wasm` or `glue in assets/index-3c4d.js`. */
   file: string;
 }
 
-/** The previous build's rows by `crate/kind`: the change column, and sizes to reuse. */
+/** The previous build's rows by `crateId/kind`: the change column, and sizes to reuse. */
 export type PreviousSizes = Record<string, Sizes>;
 
 /** Reads a kept report; anything unreadable or from an older format counts as none. */
@@ -69,8 +72,8 @@ async function measure(content: Uint8Array | string): Promise<{ raw: number; gzi
   return { raw: bytes.byteLength, gzip: gzipped.byteLength, brotli: brotlied.byteLength };
 }
 
-export function rowKey(row: Pick<SizeRow, "crate" | "kind">): string {
-  return `${row.crate}/${row.kind}`;
+export function rowKey(row: Pick<SizeRow, "crateId" | "kind">): string {
+  return `${row.crateId}/${row.kind}`;
 }
 
 /** "+1.2 KiB", "-312 B", "same", or "new" when the previous build did not have it. */

@@ -13,7 +13,10 @@ import type { WasmOptimizer } from "./optimize.ts";
  * unoptimized wasm. The cache is best-effort: a read or write that fails is a miss.
  */
 export async function optimizeStep(options: {
+  /** The crate's package name, for log lines. */
   crate: string;
+  /** The crate's id (see CrateInfo.crateId): names its cache entries. */
+  crateId: string;
   manifestPath: string;
   wasm: Uint8Array;
   glueJs: string;
@@ -24,9 +27,9 @@ export async function optimizeStep(options: {
   log: Log;
   signal?: AbortSignal;
 }): Promise<Uint8Array> {
-  const { crate, manifestPath, wasm, optimizer, cache, stats, log } = options;
+  const { crate, crateId, manifestPath, wasm, optimizer, cache, stats, log } = options;
   const key = cacheKey("wasm-opt", optimizer.id, wasm);
-  const cached = await cache.readWasm(crate, key).catch(() => undefined);
+  const cached = await cache.readWasm(crateId, key).catch(() => undefined);
   if (cached) {
     // Entries are written only after passing the checks below.
     stats.wasmOptCacheHits++;
@@ -58,6 +61,6 @@ export async function optimizeStep(options: {
     log.warn(`${failure.message}\nShipping the unoptimized wasm.`);
     return wasm;
   }
-  await cache.writeWasm(crate, key, optimized).catch((error: Error) => log.debug(`cache not written: ${error.message}`));
+  await cache.writeWasm(crateId, key, optimized).catch((error: Error) => log.debug(`cache not written: ${error.message}`));
   return optimized;
 }

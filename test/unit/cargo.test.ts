@@ -4,7 +4,7 @@ import { describe, expect, test } from "vitest";
 import { buildError, cargoBuildArgs, cargoErrorText } from "../../src/cargo/build.ts";
 import { parseDepInfo } from "../../src/cargo/dep-info.ts";
 import { isMissingTargetError, parseCargoMessages } from "../../src/cargo/messages.ts";
-import { manifestError, readCrateInfo, type CargoMetadata, type CrateInfo } from "../../src/cargo/metadata.ts";
+import { crateId, manifestError, readCrateInfo, type CargoMetadata, type CrateInfo } from "../../src/cargo/metadata.ts";
 
 const recorded = (name: string) => fs.readFileSync(path.join(import.meta.dirname, "recorded", name), "utf8");
 
@@ -14,6 +14,7 @@ const brokenCrate: CrateInfo = {
   crateDir: "/tmp/rec",
   packageName: "playground-crate",
   libName: "playground_crate",
+  crateId: "playground_crate-00000000",
   targetDir: "/tmp/rec/target",
   workspaceRoot: "/tmp/rec",
   wasmBindgenVersion: "0.2.130",
@@ -111,12 +112,22 @@ describe("readCrateInfo", () => {
       crateDir: "/repo/fixtures/snippets",
       packageName: "snippets",
       libName: "snippets",
+      crateId: crateId("snippets", "/repo/fixtures/snippets/Cargo.toml"),
       targetDir: "/repo/fixtures/target",
       workspaceRoot: "/repo/fixtures",
       wasmBindgenVersion: "0.2.130",
       // snippets, math, and wasm-bindgen with its 11 macro, proc-macro and support crates
       packageCount: 13,
     });
+  });
+
+  test("same-named crates get different ids: the manifest path is the identity", () => {
+    const a = crateId("core", "/work/app-one/core/Cargo.toml");
+    const b = crateId("core", "/work/app-two/core/Cargo.toml");
+    expect(a).toMatch(/^core-[0-9a-f]{8}$/);
+    expect(b).toMatch(/^core-[0-9a-f]{8}$/);
+    expect(a).not.toBe(b);
+    expect(crateId("core", "/work/app-one/core/Cargo.toml")).toBe(a);
   });
 
   test("no wasm-bindgen dependency", () => {

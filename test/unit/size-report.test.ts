@@ -27,8 +27,8 @@ test("parsePreviousSizes keeps current entries and drops old-format or broken on
 });
 
 test("the table aligns columns and shows the change against the previous build", () => {
-  const row = { crate: "app", kind: "wasm" as const, file: "assets/app.wasm", sha256: "x", raw: 2048, gzip: 1024, brotli: 900 };
-  const previous = { "app/wasm": { sha256: "y", raw: 1024, gzip: 1, brotli: 1 } };
+  const row = { crate: "app", crateId: "app-12345678", kind: "wasm" as const, file: "assets/app.wasm", sha256: "x", raw: 2048, gzip: 1024, brotli: 900 };
+  const previous = { "app-12345678/wasm": { sha256: "y", raw: 1024, gzip: 1, brotli: 1 } };
   expect(formatSizeTable([row], previous)).toEqual([
     "crate  file                 raw     gzip  brotli    change",
     "app    assets/app.wasm  2.0 KiB  1.0 KiB   900 B  +1.0 KiB",
