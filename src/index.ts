@@ -13,15 +13,22 @@ export { CrateError } from "./utils/error.ts";
 
 /**
  * Makes Rust crates importable: `import { greet } from "./crate/Cargo.toml"`.
- * Works as a Vite plugin (dev and build) and as a plain Rollup plugin.
+ * Works as a Vite plugin (dev and build, client, SSR and worker bundles, Vitest)
+ * and as a plain Rollup plugin.
  */
 export default function crate(options: Options = {}): Plugin[] {
+  return createPlugins(options, true);
+}
+
+/** The sub-plugins; worker bundles get their own set (without adding workers' plugins again). */
+function createPlugins(options: Options, forMainBuild: boolean): Plugin[] {
   const { resolved, unknownKeys } = resolveOptions(options);
   const api = createApi(resolved);
+  const workerPlugins = forMainBuild ? () => createPlugins(options, false) : undefined;
   return [
-    configPlugin(api),
+    configPlugin(api, workerPlugins),
     crossOriginIsolationPlugin(api),
-    loadPlugin(api, unknownKeys),
+    loadPlugin(api, forMainBuild ? unknownKeys : []),
     devServerPlugin(api),
     sizeReportPlugin(api),
     headersFilePlugin(api),

@@ -166,6 +166,16 @@ export interface Options {
    * @default "require-corp"
    */
   crossOriginIsolation?: "require-corp" | "credentialless" | false;
+  /**
+   * Where the crate module runs, which decides how it gets its wasm. `"web"` fetches it
+   * (browsers, web workers); `"node"` reads it from disk with `node:fs` (in a build, from
+   * a file emitted next to the bundle, relative to the chunk's `import.meta.url`).
+   * Under Vite you rarely set it: each environment says where it runs (SSR is Node),
+   * and Vitest always runs tests in Node. Under plain Rollup it is the only way to
+   * know: set `"node"` for bundles that run in Node.
+   * @default from the Vite environment (`consumer: "server"` is Node; Vitest is Node), else "web"
+   */
+  target?: "web" | "node";
 }
 
 /** Options with every default filled in; mode-dependent ones are settled per build. */
@@ -186,6 +196,8 @@ export interface ResolvedOptions {
   inlineWasm: boolean;
   dts: boolean;
   crossOriginIsolation: "require-corp" | "credentialless" | false;
+  /** Undefined: decided per environment. */
+  target: "web" | "node" | undefined;
 }
 
 const KNOWN_KEYS = new Set<string>([
@@ -204,6 +216,7 @@ const KNOWN_KEYS = new Set<string>([
   "inlineWasm",
   "dts",
   "crossOriginIsolation",
+  "target",
 ]);
 
 const WASM_OPT_LEVELS: readonly WasmOptLevel[] = [0, 1, 2, 3, 4, "s", "z"];
@@ -236,6 +249,9 @@ export function resolveOptions(options: Options = {}, env: NodeJS.ProcessEnv = p
       `vite-plugin-crate: crossOriginIsolation must be "require-corp", "credentialless" or false; got ${JSON.stringify(isolation)}`,
     );
   }
+  if (options.target !== undefined && options.target !== "web" && options.target !== "node") {
+    throw new Error(`vite-plugin-crate: target must be "web" or "node"; got ${JSON.stringify(options.target)}`);
+  }
   return {
     unknownKeys,
     resolved: {
@@ -267,6 +283,7 @@ export function resolveOptions(options: Options = {}, env: NodeJS.ProcessEnv = p
       inlineWasm: options.inlineWasm ?? false,
       dts: options.dts ?? true,
       crossOriginIsolation: isolation,
+      target: options.target,
     },
   };
 }

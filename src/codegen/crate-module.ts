@@ -5,7 +5,15 @@ export type WasmSource =
   /** An emitted asset, referenced through Rollup's file URL mechanism (build). */
   | { kind: "asset"; referenceId: string }
   /** The bytes themselves, base64 (the `inlineWasm` option). */
-  | { kind: "inline"; base64: string };
+  | { kind: "inline"; base64: string }
+  /** A file read with node:fs (modules that run in Node under the dev server or Vitest). */
+  | { kind: "file"; path: string }
+  /**
+   * A file emitted next to the bundle (server builds), read with node:fs relative to
+   * the chunk's own `import.meta.url`. `placeholder` stands for the relative path until
+   * the chunk's location is known (see plugins/load.ts, renderChunk).
+   */
+  | { kind: "bundled-file"; placeholder: string };
 
 /** The DOM event the dev module dispatches on `globalThis` after a hot update. */
 export const UPDATE_EVENT = "vite-plugin-crate:update";
@@ -35,11 +43,14 @@ export function crateModuleCode(glueId: string, exports: string[], wasm: WasmSou
   const glue = JSON.stringify(glueId);
   const names = [...exports].sort();
   const init = `await __wbg_init({ module_or_path: ${wasmExpression(wasm)} });`;
+  // Node has no fetch for file paths: the bytes are read from disk and handed to init.
+  const readsFile = wasm.kind === "file" || wasm.kind === "bundled-file";
+  const fsImport = readsFile ? ['import { readFile as __readFile } from "node:fs/promises";'] : [];
   if (!hot || !names.every((name) => IDENTIFIER.test(name) && !RESERVED.has(name))) {
     const list = names.map((name) => (IDENTIFIER.test(name) ? name : JSON.stringify(name))).join(", ");
-    return [`import __wbg_init from ${glue};`, `export { ${list} } from ${glue};`, init, ""].join("\n");
+    return [...fsImport, `import __wbg_init from ${glue};`, `export { ${list} } from ${glue};`, init, ""].join("\n");
   }
-  const lines = [`import __wbg_init, * as __glue from ${glue};`, init];
+  const lines = [...fsImport, `import __wbg_init, * as __glue from ${glue};`, init];
   if (names.length > 0) lines.push(`export let ${names.map((name) => `${name} = __glue.${name}`).join(", ")};`);
   lines.push(
     "if (import.meta.hot) {",
@@ -78,5 +89,9 @@ function wasmExpression(wasm: WasmSource): string {
       return `import.meta.ROLLUP_FILE_URL_${wasm.referenceId}`;
     case "inline":
       return `Uint8Array.from(atob(${JSON.stringify(wasm.base64)}), (c) => c.charCodeAt(0))`;
+    case "file":
+      return `await __readFile(${JSON.stringify(wasm.path)})`;
+    case "bundled-file":
+      return `await __readFile(new URL(${JSON.stringify(wasm.placeholder)}, import.meta.url))`;
   }
 }

@@ -1,5 +1,7 @@
 import type { Connect } from "vite";
-import { DEV_WASM_PREFIX } from "../api.ts";
+
+/** URL path (below Vite's `base`) under which the dev server serves built wasm. */
+export const DEV_WASM_PREFIX = "@vite-plugin-crate/";
 
 /**
  * Serves the wasm of the crates the dev server built, from memory, as

@@ -1,22 +1,33 @@
-import type { Plugin } from "vite";
-import type { PluginApi } from "../api.ts";
+import type { Plugin, ResolvedConfig, UserConfig } from "vite";
+import { configureApi, type PluginApi } from "../api.ts";
 import { createLog } from "../utils/log.ts";
 
 /**
- * Reads Vite's resolved config into the shared api, and keeps Vite's watcher out of
- * cargo's `target/` folders: every build writes thousands of files there, and
- * watching them costs CPU and triggers reloads (vite-plugin-rsw#24).
+ * Reads Vite's resolved config into the shared api's settings, keeps Vite's watcher
+ * out of cargo's `target/` folders (every build writes thousands of files there;
+ * watching them costs CPU and triggers reloads, vite-plugin-rsw#24), and brings the
+ * plugin into worker bundles: Vite builds those with `worker.plugins` only, and in
+ * its default iife format, which cannot hold a crate module's top-level await.
+ *
+ * `workerPlugins` makes the plugin instances for worker bundles; it is undefined for
+ * those instances themselves (the main config's `worker.plugins` already reaches
+ * nested workers).
  */
-export function configPlugin(api: PluginApi): Plugin & { api: PluginApi } {
+export function configPlugin(api: PluginApi, workerPlugins: (() => Plugin[]) | undefined): Plugin & { api: PluginApi } {
   return {
     name: "vite-plugin-crate:config",
     // Other plugins and tests reach the shared state here, as with vite-plugin-svelte's api.
     api,
-    config() {
-      return { server: { watch: { ignored: ["**/target/**"] } } };
+    config(config) {
+      const extra: UserConfig = { server: { watch: { ignored: ["**/target/**"] } } };
+      if (workerPlugins) {
+        // Vite merges worker.plugins functions from every source; an explicit format wins.
+        extra.worker = { plugins: workerPlugins, ...(config.worker?.format ? {} : { format: "es" }) };
+      }
+      return extra;
     },
     configResolved(config) {
-      api.configure({
+      configureApi(api, {
         command: config.command,
         root: config.root,
         base: config.base,
@@ -24,7 +35,23 @@ export function configPlugin(api: PluginApi): Plugin & { api: PluginApi } {
         publicDir: config.publicDir || false,
         minify: config.build.minify !== false,
         log: createLog(config.logger),
+        modulesRunInNode: isVitestInNode(config),
+        workerFormat: config.isWorker ? config.worker.format : undefined,
       });
     },
   };
+}
+
+/**
+ * Is this Vitest running tests in Node? Vitest runs test files in Node whatever the
+ * test environment (node, happy-dom, jsdom), though it may load them through the
+ * client environment; only its browser mode runs them in a browser.
+ */
+function isVitestInNode(config: ResolvedConfig): boolean {
+  const names = config.plugins.map((plugin) => plugin.name);
+  const vitest = names.some((name) => name === "vitest" || name.startsWith("vitest:project"));
+  const browserMode =
+    names.some((name) => name.startsWith("vitest:browser")) ||
+    (config as { test?: { browser?: { enabled?: boolean } } }).test?.browser?.enabled === true;
+  return vitest && !browserMode;
 }

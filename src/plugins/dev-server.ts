@@ -4,6 +4,7 @@ import type { PluginApi } from "../api.ts";
 import { CancelledError } from "../utils/run-command.ts";
 import { ERROR_CLEARED_EVENT } from "../codegen/crate-module.ts";
 import { sameOutput, type CrateBuilder, type CrateOutput } from "../crate-builder.ts";
+import { DevServerState } from "../dev-server/dev-server-state.ts";
 import { wasmMiddleware } from "../dev-server/wasm-middleware.ts";
 import { toRollupError } from "../utils/error.ts";
 
@@ -23,19 +24,10 @@ export function devServerPlugin(api: PluginApi): Plugin {
     async configureServer(server) {
       // Imported here, not at the top: plain Rollup users need not have Vite installed.
       const { isFileLoadingAllowed } = await import("vite");
-      api.isLoadingAllowed = (file) => isFileLoadingAllowed(server.config, file);
-      server.middlewares.use(wasmMiddleware(api.base, api.devWasm));
-      // Until its first good build tells which files it reads, watch the crate's folder
-      // (it may lie outside the Vite root), so a crate broken from the start recovers.
-      api.onCrate = (builder) => server.watcher.add(path.dirname(builder.manifestPath));
-      api.onBuilt = (builder, output) => {
-        // Crates outside the Vite root are not watched by default; files added to
-        // the crate since the last build appear in its new dep-info.
-        server.watcher.add(builder.watchFiles);
-        // A CARGO_TARGET_DIR inside the root under another name than target/.
-        if (!path.relative(api.root, output.info.targetDir).startsWith("..")) server.watcher.unwatch(output.info.targetDir);
-      };
-      const rebuildLoop = createRebuildLoop(server, api);
+      const dev = new DevServerState(server, (file) => isFileLoadingAllowed(server.config, file));
+      api.dev = dev;
+      server.middlewares.use(wasmMiddleware(api.settings.base, dev.wasmByUrl));
+      const rebuildLoop = createRebuildLoop(server, api, dev);
       // Listen before Vite's own handler, so a crate is stale before anything can ask
       // for it. Every change starts (or joins) a rebuild; edits that land during a
       // build share the one follow-up build.
@@ -51,7 +43,7 @@ export function devServerPlugin(api: PluginApi): Plugin {
 
     // Vite calls this when the server closes (and when it restarts after a config edit).
     buildEnd() {
-      api.abort();
+      api.crates.abort();
     },
 
     hotUpdate({ file }) {
@@ -74,7 +66,7 @@ const BURST_QUIET_MS = 100;
  * the output changed, a full reload when the page never ran the crate, the overlay
  * when the build failed.
  */
-function createRebuildLoop(server: ViteDevServer, api: PluginApi) {
+function createRebuildLoop(server: ViteDevServer, api: PluginApi, dev: DevServerState) {
   /** Builds and errors already brought to the page (several changes can share one build). */
   const handled = new WeakSet<object>();
   /** Crates whose error the overlay shows: their next good build must clear it. */
@@ -115,21 +107,22 @@ function createRebuildLoop(server: ViteDevServer, api: PluginApi) {
     // Edits that arrived during this build get one more build; that one updates the page.
     if (builder.isStale || handled.has(output)) return;
     handled.add(output);
-    api.onBuilt?.(builder, output);
+    dev.watchBuild(builder, output);
 
-    const relative = path.relative(api.root, file);
-    if (api.failedLoads.has(manifest)) {
-      api.log.debug(`${relative}: ${output.info.packageName} failed when the page loaded it, so the page reloads`);
+    const { log, root } = api.settings;
+    const relative = path.relative(root, file);
+    if (dev.failedLoads.has(manifest)) {
+      log.debug(`${relative}: ${output.info.packageName} failed when the page loaded it, so the page reloads`);
       server.ws.send({ type: "full-reload" });
       return;
     }
     if (showingError.delete(manifest)) server.ws.send({ type: "custom", event: ERROR_CLEARED_EVENT });
-    const current = api.delivered.get(manifest);
+    const current = dev.delivered.get(manifest);
     if (current && sameOutput(current, output)) {
-      api.log.debug(`${relative} changed but ${output.info.packageName}'s output did not: no update`);
+      log.debug(`${relative} changed but ${output.info.packageName}'s output did not: no update`);
       return;
     }
-    api.delivered.set(manifest, output);
+    dev.delivered.set(manifest, output);
     await sendHotUpdate(server, manifest, output);
   };
 }
@@ -164,5 +157,5 @@ function reportError(server: ViteDevServer, api: PluginApi, error: unknown): voi
     },
   });
   // rustc's rendering already shows the code; the frame is for the overlay.
-  api.log.error(err.message);
+  api.settings.log.error(err.message);
 }

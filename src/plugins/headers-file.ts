@@ -15,14 +15,18 @@ export function headersFilePlugin(api: PluginApi): Plugin {
     apply: "build",
 
     async generateBundle() {
-      if (!api.options.headersFile || api.shipped.size === 0 || !emitsAssets(this)) return;
+      const shipped = api.shipped.get(this);
+      // A worker bundle's files end up in the page's bundle, which writes the one _headers.
+      const inWorkerBundle = api.settings.workerFormat !== undefined;
+      if (!api.options.headersFile || shipped.size === 0 || !emitsAssets(this) || inWorkerBundle) return;
+      const { publicDir } = api.settings;
       // A relative base ("./") says nothing of where the site lives: assume its root.
-      const base = api.base.startsWith("/") ? api.base : "/";
-      const wasmPaths = [...api.shipped.values()]
-        .flatMap(({ wasmReferenceId }) => (wasmReferenceId ? [`${base}${this.getFileName(wasmReferenceId)}`] : []));
+      const base = api.settings.base.startsWith("/") ? api.settings.base : "/";
+      const wasmPaths = [...shipped.values()]
+        .flatMap(({ wasmFile }) => (wasmFile && "referenceId" in wasmFile ? [`${base}${this.getFileName(wasmFile.referenceId)}`] : []));
       // Vite copies public/_headers before writing the bundle; ours replaces it, so keep its rules.
-      const existing = api.publicDir
-        ? await fs.readFile(path.join(api.publicDir, "_headers"), "utf8").catch(() => undefined)
+      const existing = publicDir
+        ? await fs.readFile(path.join(publicDir, "_headers"), "utf8").catch(() => undefined)
         : undefined;
       this.emitFile({
         type: "asset",

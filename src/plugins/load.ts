@@ -1,14 +1,19 @@
 import fs from "node:fs";
 import path from "node:path";
+import MagicString from "magic-string";
 import type { Plugin } from "vite";
-import type { PluginApi } from "../api.ts";
-import { DEV_WASM_PREFIX } from "../api.ts";
-import { crateModuleCode, type WasmSource } from "../codegen/crate-module.ts";
+import type { PluginApi, ShippedCrate } from "../api.ts";
+import { crateModuleCode } from "../codegen/crate-module.ts";
 import { exportNames } from "../codegen/export-names.ts";
 import { GLUE_ID_PREFIX, type CrateOutput } from "../crate-builder.ts";
 import { CrateError, toRollupError } from "../utils/error.ts";
+import { perEnvironment } from "./per-environment.ts";
+import { isBrowserDev, runsInNode } from "./runtime.ts";
+import { chooseWasmSource, type BundledWasm } from "./wasm-source.ts";
 
 const MANIFEST_RE = /(^|[\\/])Cargo\.toml$/;
+const NODE_FS = "node:fs/promises";
+const PLACEHOLDER_RE = /__VITE_PLUGIN_CRATE_WASM_[\w-]+__/g;
 
 function stripQuery(id: string): string {
   return id.replace(/[?#].*$/, "");
@@ -17,38 +22,48 @@ function stripQuery(id: string): string {
 /**
  * Resolves imports of Cargo.toml files and loads them as ESM modules of the crate's
  * exports; also resolves and loads the generated glue and snippet modules. Works the
- * same under Vite (dev and build) and plain Rollup.
+ * same under Vite (dev and build, every environment) and plain Rollup. Modules that
+ * run in Node (SSR, Vitest, `target: "node"`) read the wasm from disk; in a build,
+ * that file is emitted next to the bundle by this plugin's own renderChunk and
+ * generateBundle, since Vite drops assets emitted by server builds.
  */
 export function loadPlugin(api: PluginApi, unknownKeys: string[]): Plugin {
   let warnedUnknownKeys = false;
   /** Export names per glue, parsed once (glue objects are reused while the wasm is unchanged). */
   const exportsByGlue = new WeakMap<CrateOutput["glue"], string[]>();
+  /** Wasm files a Node-side build writes next to its bundle, by placeholder. */
+  const bundledWasm = perEnvironment(() => new Map<string, BundledWasm>());
   return {
     name: "vite-plugin-crate:load",
     enforce: "pre",
 
     buildStart() {
-      api.shipped.clear();
+      api.shipped.reset(this);
+      bundledWasm.reset(this);
       if (unknownKeys.length > 0 && !warnedUnknownKeys) {
         warnedUnknownKeys = true;
-        api.log.warn(`unknown option(s) ${unknownKeys.join(", ")}: see the README's Options section`);
+        api.settings.log.warn(`unknown option(s) ${unknownKeys.join(", ")}: see the README's Options section`);
       }
     },
 
     async resolveId(source, importer) {
       if (source.startsWith(GLUE_ID_PREFIX)) return source;
+      // Node-side crate modules read their wasm with node:fs; plain Rollup, unlike Vite's
+      // SSR builds, would otherwise warn that it cannot resolve a Node builtin.
+      if (source === NODE_FS && importer && MANIFEST_RE.test(importer)) return { id: source, external: true };
       // Snippets are imported relative to the glue: keep them inside our namespace.
       if (importer?.startsWith(GLUE_ID_PREFIX) && source.startsWith(".")) {
         return GLUE_ID_PREFIX + path.posix.join(path.posix.dirname(importer.slice(GLUE_ID_PREFIX.length)), source);
       }
       const bare = stripQuery(source);
       if (!MANIFEST_RE.test(bare)) return null;
+      const { filter } = api.settings;
       // Let Vite/Rollup resolve first: that covers aliases and root-relative URLs.
       const resolved = await this.resolve(source, importer, { skipSelf: true });
       const file = resolved && !resolved.external ? stripQuery(resolved.id) : undefined;
-      if (file && fs.existsSync(file)) return api.filter(file) ? file : null;
+      if (file && fs.existsSync(file)) return filter(file) ? file : null;
       const expected = importer && /^\.{1,2}[\\/]/.test(bare) ? path.resolve(path.dirname(importer), bare) : bare;
-      if (!api.filter(expected)) return null;
+      if (!filter(expected)) return null;
       const error = new CrateError(
         `Cannot find the crate ${JSON.stringify(source)}${importer ? ` imported from ${importer}` : ""}: ${expected} does not exist. ` +
           "Check the path: it is resolved like any import, relative to the importing file.",
@@ -57,14 +72,15 @@ export function loadPlugin(api: PluginApi, unknownKeys: string[]): Plugin {
       return this.error(toRollupError(error));
     },
 
-    async load(id) {
+    async load(id, loadOptions) {
       if (id.startsWith(GLUE_ID_PREFIX)) {
-        const code = api.generatedModule(id);
+        const code = api.crates.generatedModule(id);
         if (code === undefined) this.error(`${id.slice(GLUE_ID_PREFIX.length)} is not part of the current build of its crate`);
         return { code, map: null };
       }
-      if (!MANIFEST_RE.test(id) || !api.filter(id)) return null;
-      if (!api.isLoadingAllowed(id)) {
+      if (!MANIFEST_RE.test(id) || !api.settings.filter(id)) return null;
+      const { settings, dev } = api;
+      if (dev && !dev.isLoadingAllowed(id)) {
         const error = new CrateError(
           `${id} is outside the folders the dev server may read (server.fs.allow). ` +
             "Add the crate's folder to server.fs.allow in your Vite config to import it.",
@@ -72,54 +88,93 @@ export function loadPlugin(api: PluginApi, unknownKeys: string[]): Plugin {
         );
         return this.error(toRollupError(error));
       }
-      const builder = api.builderFor(id);
+      if (settings.workerFormat === "iife") return this.error(toRollupError(iifeWorkerError(id)));
+      const inNode = runsInNode(this, api, loadOptions?.ssr);
+      const browserDev = isBrowserDev(api, inNode);
+      const builder = api.crates.builderFor(id);
       let output: CrateOutput;
       try {
         output = await builder.build();
       } catch (error) {
-        api.failedLoads.add(id);
+        if (browserDev) dev!.failedLoads.add(id);
+        dev?.watchCrateFolder(builder);
         return this.error(toRollupError(error));
       } finally {
-        if (api.command === "build") for (const file of builder.watchFiles) this.addWatchFile(file);
+        // Rebuilds in `vite build --watch` and Rollup's watch mode; in dev, the sources
+        // become imports of this module in the module graph, which is how Vitest knows
+        // to rerun the tests that import a crate when one of its .rs files changes.
+        for (const file of builder.watchFiles) this.addWatchFile(file);
       }
-      api.failedLoads.delete(id);
-      if (api.command === "serve") api.delivered.set(id, output);
-      api.onBuilt?.(builder, output);
+      dev?.watchBuild(builder, output);
+      if (browserDev) {
+        dev!.failedLoads.delete(id);
+        dev!.delivered.set(id, output);
+      }
       let exports = exportsByGlue.get(output.glue);
       if (!exports) {
         exports = exportNames(this.parse(output.glue.js) as Parameters<typeof exportNames>[0]);
         exportsByGlue.set(output.glue, exports);
       }
-      const hot = api.command === "serve" ? { crate: output.info.packageName } : undefined;
-      const wasm = wasmSource(this, api, output);
-      if (api.command === "build") api.shipped.set(id, { output, wasmReferenceId: wasm.kind === "asset" ? wasm.referenceId : undefined });
+      const wasm = await chooseWasmSource(this, api, output, inNode);
+      let wasmFile: ShippedCrate["wasmFile"];
+      if (wasm.kind === "bundled-file") {
+        wasmFile = { fileName: bundledWasmFileName(this, output) };
+        bundledWasm.get(this).set(wasm.placeholder, { fileName: wasmFile.fileName, wasm: output.glue.wasm });
+      } else if (wasm.kind === "asset") {
+        wasmFile = { referenceId: wasm.referenceId };
+      }
+      if (settings.command === "build") api.shipped.get(this).set(id, { output, wasmFile });
+      // Only browsers get hot updates; Node-side modules are invalidated and run again.
+      const hot = browserDev ? { crate: output.info.packageName } : undefined;
       return { code: crateModuleCode(output.glueId, exports, wasm, hot), map: null };
+    },
+
+    renderChunk(code, chunk) {
+      const files = bundledWasm.get(this);
+      if (files.size === 0 || !code.includes("__VITE_PLUGIN_CRATE_WASM_")) return null;
+      const magic = new MagicString(code);
+      for (const match of code.matchAll(PLACEHOLDER_RE)) {
+        const file = files.get(match[0]);
+        if (!file) continue;
+        const relative = path.posix.relative(path.posix.dirname(chunk.fileName), file.fileName);
+        magic.overwrite(match.index, match.index + match[0].length, relative.startsWith(".") ? relative : `./${relative}`);
+      }
+      return { code: magic.toString(), map: magic.generateMap({ hires: "boundary" }) };
+    },
+
+    generateBundle: {
+      // After Vite's asset plugin, which deletes every asset of a server build
+      // (`build.emitAssets` is false there): the wasm must ship with the server bundle.
+      order: "post",
+      handler() {
+        for (const { fileName, wasm } of bundledWasm.get(this).values()) {
+          this.emitFile({ type: "asset", fileName, source: wasm });
+        }
+      },
     },
 
     watchChange(id) {
       // Rollup's and `vite build --watch`'s rebuilds. Vite's dev server calls this hook
       // too, but its rebuilds run from the dev-server plugin's watcher.
-      if (api.command !== "build") return;
+      if (api.settings.command !== "build") return;
       for (const builder of api.crates.values()) if (builder.watches(id)) builder.invalidate(id);
     },
   };
 }
 
-function wasmSource(
-  context: { emitFile: (file: { type: "asset"; name: string; source: Uint8Array }) => string },
-  api: PluginApi,
-  output: CrateOutput,
-): WasmSource {
-  const { wasm } = output.glue;
-  if (api.options.inlineWasm) return { kind: "inline", base64: Buffer.from(wasm).toString("base64") };
-  const fileName = `${output.info.libName}_bg.wasm`;
-  if (api.command === "build") {
-    return { kind: "asset", referenceId: context.emitFile({ type: "asset", name: fileName, source: wasm }) };
-  }
-  // Dev: the hash in the URL makes every rebuild a new URL, so no cache serves old bytes.
-  const urlPath = `${DEV_WASM_PREFIX}${output.info.libName}-${output.wasmHash.slice(0, 16)}.wasm`;
-  const previous = `${DEV_WASM_PREFIX}${output.info.libName}-`;
-  for (const url of api.devWasm.keys()) if (url.startsWith(previous)) api.devWasm.delete(url);
-  api.devWasm.set(urlPath, wasm);
-  return { kind: "url", url: `${api.base}${urlPath}` };
+/** `<assetsDir>/<lib>_bg-<hash>.wasm`, like Vite's asset names: hashed, so it caches forever. */
+function bundledWasmFileName(context: object, output: CrateOutput): string {
+  const { environment } = context as { environment?: { config: { build: { assetsDir: string } } } };
+  const assetsDir = environment?.config.build.assetsDir ?? "assets";
+  return path.posix.join(assetsDir, `${output.info.libName}_bg-${output.wasmHash.slice(0, 8)}.wasm`);
+}
+
+/** A crate imported into a worker bundled as iife: top-level await cannot be there. */
+function iifeWorkerError(id: string): CrateError {
+  return new CrateError(
+    `${id} is imported in a web worker that Vite bundles as an iife (worker.format: "iife"), ` +
+      "which cannot hold the top-level await that instantiates the wasm. " +
+      'Set worker: { format: "es" } in your Vite config (module workers: every current browser runs them).',
+    { file: id, code: "WORKER_FORMAT" },
+  );
 }

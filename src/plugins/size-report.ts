@@ -26,7 +26,7 @@ export function sizeReportPlugin(api: PluginApi): Plugin {
   let rows: SizeRow[] = [];
   let functionReports: string[] = [];
   let previous: PreviousSizes | undefined;
-  const reportFile = () => path.join(api.cacheDir, LAST_REPORT);
+  const reportFile = () => path.join(api.settings.cacheDir, LAST_REPORT);
   return {
     name: "vite-plugin-crate:size-report",
     apply: "build",
@@ -34,24 +34,31 @@ export function sizeReportPlugin(api: PluginApi): Plugin {
     async generateBundle(_options, bundle) {
       rows = [];
       functionReports = [];
-      if (!api.options.sizeReport || api.shipped.size === 0 || !emitsAssets(this)) return;
+      const shipped = api.shipped.get(this);
+      if (!api.options.sizeReport || shipped.size === 0 || !emitsAssets(this)) return;
       previous = await fs.readFile(reportFile(), "utf8").then(parsePreviousSizes, () => undefined);
       const chunks = Object.values(bundle).filter((file) => file.type === "chunk");
       // Vite 8 (Rolldown) exports its minifier; elsewhere the shipped glue may be smaller than measured.
-      const measureMinified = api.minify === true && "rolldownVersion" in this.meta;
-      for (const { output, wasmReferenceId } of api.shipped.values()) {
-        const crate = output.info.packageName;
+      const { minify } = api.settings;
+      const measureMinified = minify === true && "rolldownVersion" in this.meta;
+      const crates = [...shipped.values()];
+      for (const { output, wasmFile } of crates) {
+        const { packageName, crateId } = output.info;
+        // Two shipped crates of one name (two workspaces' `core`) show their ids.
+        const crate = crates.filter((other) => other.output.info.packageName === packageName).length > 1 ? `${packageName} (${crateId})` : packageName;
         const glueChunk = chunks.find((chunk) => output.glueId in chunk.modules);
         // The glue as rendered into its chunk (tree-shaken), else as generated.
         const rendered = (glueChunk && glueChunk.modules[output.glueId]?.code) ?? output.glue.js;
         const glue = measureMinified
           ? await minifyLikeVite(rendered)
-          : { code: rendered, minified: api.minify === false };
+          : { code: rendered, minified: minify === false };
         const chunkName = glueChunk?.fileName ?? "a chunk";
-        const wasmFile = wasmReferenceId ? this.getFileName(wasmReferenceId) : `inlined in ${chunkName}`;
+        const wasmName = !wasmFile
+          ? `inlined in ${chunkName}`
+          : "referenceId" in wasmFile ? this.getFileName(wasmFile.referenceId) : wasmFile.fileName;
         const glueFile = `glue in ${chunkName}${glue.minified ? "" : " (before minification)"}`;
-        for (const [kind, file, content] of [["wasm", wasmFile, output.glue.wasm], ["glue", glueFile, glue.code]] as const) {
-          rows.push({ crate, kind, file, ...(await sizesOf(content, previous?.[rowKey({ crate, kind })])) });
+        for (const [kind, file, content] of [["wasm", wasmName, output.glue.wasm], ["glue", glueFile, glue.code]] as const) {
+          rows.push({ crate, crateId, kind, file, ...(await sizesOf(content, previous?.[rowKey({ crateId, kind })])) });
         }
 
         const { topFunctions } = api.options.sizeReport;
@@ -61,13 +68,13 @@ export function sizeReportPlugin(api: PluginApi): Plugin {
 
     async closeBundle() {
       if (rows.length === 0) return;
-      api.log.info(`wasm sizes\n${formatSizeTable(rows, previous).join("\n")}`);
-      for (const report of functionReports) api.log.info(report);
+      api.settings.log.info(`wasm sizes\n${formatSizeTable(rows, previous).join("\n")}`);
+      for (const report of functionReports) api.settings.log.info(report);
       const sizes: PreviousSizes = { ...previous };
       for (const { sha256, raw, gzip, brotli, ...row } of rows) sizes[rowKey(row)] = { sha256, raw, gzip, brotli };
       // Only for the next report: never worth failing a build over.
       await writeFileAtomically(reportFile(), JSON.stringify(sizes, null, 2)).catch((error: Error) =>
-        api.log.debug(`size report not kept: ${error.message}`),
+        api.settings.log.debug(`size report not kept: ${error.message}`),
       );
       rows = [];
     },

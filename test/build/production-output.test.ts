@@ -95,7 +95,7 @@ describe("deterministic", () => {
     const first = await buildApp();
     fs.rmSync(TARGET_DIR, { recursive: true, force: true });
     const second = await buildApp();
-    expect(second.api.stats.wasmBindgenRuns).toBe(1); // a fresh cache: nothing was reused
+    expect(second.api.crates.stats.wasmBindgenRuns).toBe(1); // a fresh cache: nothing was reused
     expect([...second.files.keys()].sort()).toEqual([...first.files.keys()].sort());
     for (const [file, bytes] of first.files) expect(second.files.get(file)?.equals(bytes), file).toBe(true);
   }, 240_000);
@@ -133,7 +133,7 @@ describe("wasm-opt", () => {
     expect(wasmOptRuns().length).toBe(before + 1);
     const packaged = await buildApp({ wasmOpt: { native: false } });
     expect(wasmOptRuns().length).toBe(before + 1);
-    expect(packaged.api.stats.wasmOptRuns).toBe(1);
+    expect(packaged.api.crates.stats.wasmOptRuns).toBe(1);
     const unoptimized = await buildApp({ wasmOpt: false });
     expect(native.wasm.length).toBeLessThan(unoptimized.wasm.length * 0.95);
     expect(packaged.wasm.length).toBeLessThan(unoptimized.wasm.length * 0.95);
@@ -217,29 +217,29 @@ describe("cache", () => {
     const count = () => ({ bindgen: shims.runs("wasm-bindgen").length, opt: wasmOptRuns().length });
     const start = count();
     const first = await buildApp({}, root);
-    expect(first.api.stats).toMatchObject({ wasmBindgenRuns: 1, wasmOptRuns: 1, wasmBindgenCacheHits: 0, wasmOptCacheHits: 0 });
+    expect(first.api.crates.stats).toMatchObject({ wasmBindgenRuns: 1, wasmOptRuns: 1, wasmBindgenCacheHits: 0, wasmOptCacheHits: 0 });
     expect(count()).toEqual({ bindgen: start.bindgen + 1, opt: start.opt + 1 });
 
     const second = await buildApp({}, root);
-    expect(second.api.stats).toMatchObject({ cargoRuns: 1, wasmBindgenRuns: 0, wasmOptRuns: 0, wasmBindgenCacheHits: 1, wasmOptCacheHits: 1 });
+    expect(second.api.crates.stats).toMatchObject({ cargoRuns: 1, wasmBindgenRuns: 0, wasmOptRuns: 0, wasmBindgenCacheHits: 1, wasmOptCacheHits: 1 });
     expect(count()).toEqual({ bindgen: start.bindgen + 1, opt: start.opt + 1 });
     expect(second.wasm.equals(first.wasm)).toBe(true);
 
     // Another wasm-opt level: same wasm-bindgen input, new wasm-opt key.
     const level = await buildApp({ wasmOpt: { level: 1 } }, root);
-    expect(level.api.stats).toMatchObject({ wasmBindgenCacheHits: 1, wasmOptRuns: 1 });
+    expect(level.api.crates.stats).toMatchObject({ wasmBindgenCacheHits: 1, wasmOptRuns: 1 });
     expect(count()).toEqual({ bindgen: start.bindgen + 1, opt: start.opt + 2 });
 
     // Another profile: cargo's wasm changes, so both run again.
     const speed = await buildApp({ profile: "speed" }, root);
-    expect(speed.api.stats).toMatchObject({ wasmBindgenRuns: 1, wasmOptRuns: 1 });
+    expect(speed.api.crates.stats).toMatchObject({ wasmBindgenRuns: 1, wasmOptRuns: 1 });
 
     // The debug log says what came from the cache; cache: false never reads it.
     const debug = await withEnv({ DEBUG: "vite-plugin-crate" }, () => captureStderr(() => buildApp({}, root)));
     expect(debug.output).toMatch(/basic: wasm-bindgen output from the cache \([0-9a-f]{32}\)/);
     expect(debug.output).toMatch(/basic: wasm-opt \d+ -Oz output from the cache/);
     const uncached = await buildApp({ cache: false }, root);
-    expect(uncached.api.stats).toMatchObject({ wasmBindgenRuns: 1, wasmOptRuns: 1, wasmBindgenCacheHits: 0 });
+    expect(uncached.api.crates.stats).toMatchObject({ wasmBindgenRuns: 1, wasmOptRuns: 1, wasmBindgenCacheHits: 0 });
   }, 240_000);
 });
 

@@ -30,7 +30,10 @@ export async function openPage(browser: Browser, url: string): Promise<{ page: P
   page.on("console", (message) => {
     if (message.type() === "error") errors.push(message.text());
   });
-  await page.goto(url);
+  // Only until the navigation commits: a cold cargo build holds the page's load event
+  // back longer than goto's 30 s limit on a busy machine. Tests wait for what they
+  // check (waitForReady and the like).
+  await page.goto(url, { waitUntil: "commit" });
   return { page, errors };
 }
 

@@ -33,6 +33,23 @@ describe("crateModuleCode", () => {
     expect(code).toContain('Uint8Array.from(atob("AGFzbQ=="), (c) => c.charCodeAt(0))');
   });
 
+  test.each([
+    ["a file on disk (dev server, Vitest)", { kind: "file", path: "/t/target/x.wasm" }, 'await __readFile("/t/target/x.wasm")'],
+    [
+      "a file next to the bundle (server builds)",
+      { kind: "bundled-file", placeholder: "__VITE_PLUGIN_CRATE_WASM_x-1__" },
+      'await __readFile(new URL("__VITE_PLUGIN_CRATE_WASM_x-1__", import.meta.url))',
+    ],
+  ] as const)("Node reads the wasm from %s with node:fs, never fetch", (_name, wasm, read) => {
+    const code = crateModuleCode(glue, ["greet"], wasm);
+    expect(code.split("\n")[0]).toBe('import { readFile as __readFile } from "node:fs/promises";');
+    expect(code).toContain(`await __wbg_init({ module_or_path: ${read} });`);
+  });
+
+  test("browser sources import nothing from Node", () => {
+    expect(crateModuleCode(glue, ["greet"], { kind: "url", url: "/w.wasm" })).not.toContain("node:");
+  });
+
   test("the hot variant exports live bindings that its accept handler reassigns", () => {
     const code = crateModuleCode(glue, ["greet", "Counter"], { kind: "url", url: "/w.wasm" }, { crate: "my-crate" });
     expect(code).toContain("export let Counter = __glue.Counter, greet = __glue.greet;");

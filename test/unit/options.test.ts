@@ -24,6 +24,7 @@ describe("resolveOptions", () => {
       inlineWasm: false,
       dts: true,
       crossOriginIsolation: "require-corp",
+      target: undefined,
     });
   });
 
@@ -56,6 +57,8 @@ describe("resolveOptions", () => {
       'wasmOpt.level must be one of 0, 1, 2, 3, 4, "s", "z"; got "fast"',
     );
     expect(() => resolveOptions({ crossOriginIsolation: "on" as never })).toThrow("crossOriginIsolation must be");
+    expect(() => resolveOptions({ target: "deno" as never })).toThrow('target must be "web" or "node"; got "deno"');
+    expect(resolveOptions({ target: "node" }).resolved.target).toBe("node");
   });
 });
 

@@ -1,0 +1,95 @@
+import path from "node:path";
+import type { Settings } from "./api.ts";
+import { createBuildCache } from "./cache/build-cache.ts";
+import { createBuildStats, CrateBuilder, GLUE_ID_PREFIX, type BuildStats, type CrateBuildSettings } from "./crate-builder.ts";
+import type { ResolvedOptions } from "./options.ts";
+import { userCacheDir } from "./utils/cache-dir.ts";
+import { createSerializer } from "./utils/serialize.ts";
+
+/**
+ * Cargo runs are serialized per target dir across every plugin instance of the
+ * process: the worker bundles' own instances (worker.plugins) build the same crates
+ * into the same target dirs.
+ */
+const serialize = createSerializer();
+
+/**
+ * Every crate the app imports, one builder each, keyed by the absolute path of its
+ * Cargo.toml: the manifest path is a crate's identity, so two crates with the same
+ * name never share anything.
+ */
+export class CrateRegistry {
+  /** Counts of what the builders ran and took from the cache (debug output, tests). */
+  readonly stats: BuildStats = createBuildStats();
+  private readonly builders = new Map<string, CrateBuilder>();
+  private readonly stop = new AbortController();
+  private readonly buildSettings: CrateBuildSettings;
+  private readonly settings: Settings;
+  private readonly cacheEnabled: boolean;
+
+  constructor(options: ResolvedOptions, settings: Settings) {
+    this.settings = settings;
+    this.buildSettings = buildSettings(options, settings.command);
+    this.cacheEnabled = options.cache;
+  }
+
+  /** The builder for a crate, created on first use. */
+  builderFor(manifestPath: string): CrateBuilder {
+    let builder = this.builders.get(manifestPath);
+    if (!builder) {
+      builder = new CrateBuilder(manifestPath, {
+        settings: this.buildSettings,
+        log: this.settings.log,
+        serialize,
+        signal: this.stop.signal,
+        // Builds only: in dev, writing megabytes of debug wasm per save would slow the
+        // edit loop (~25 ms) for a gain only at server start.
+        cache: createBuildCache(this.cacheEnabled && this.settings.command === "build" ? this.settings.cacheDir : undefined),
+        stats: this.stats,
+      });
+      this.builders.set(manifestPath, builder);
+    }
+    return builder;
+  }
+
+  values(): IterableIterator<CrateBuilder> {
+    return this.builders.values();
+  }
+
+  /** The code of a glue or snippet module we generated, if `id` is one. */
+  generatedModule(id: string): string | undefined {
+    if (!id.startsWith(GLUE_ID_PREFIX)) return undefined;
+    for (const builder of this.builders.values()) {
+      const code = builder.lastOutput?.modules.get(id);
+      if (code !== undefined) return code;
+    }
+    return undefined;
+  }
+
+  /** Stops every cargo and wasm-bindgen the builders started (the dev server is closing). */
+  abort(): void {
+    this.stop.abort();
+  }
+}
+
+/** Options resolved for the current command: release and wasm-opt default by mode. */
+function buildSettings(options: ResolvedOptions, command: "serve" | "build"): CrateBuildSettings {
+  const release = options.release ?? command === "build";
+  const wasmOpt = options.wasmOpt && (command === "build" || options.wasmOpt.dev) ? options.wasmOpt : false;
+  return {
+    release,
+    features: options.features,
+    noDefaultFeatures: options.noDefaultFeatures,
+    cargoArgs: options.cargoArgs,
+    profile: options.profile,
+    wasmOpt,
+    dts: options.dts,
+    wasmBindgen: {
+      path: options.wasmBindgen.path,
+      install: options.wasmBindgen.install,
+      cacheDir: options.wasmBindgen.cacheDir
+        ? path.resolve(options.wasmBindgen.cacheDir)
+        : path.join(userCacheDir(), "wasm-bindgen-cli"),
+    },
+  };
+}

@@ -1,0 +1,42 @@
+import type { PluginApi } from "../api.ts";
+import type { WasmSource } from "../codegen/crate-module.ts";
+import type { CrateOutput } from "../crate-builder.ts";
+import { writeNodeWasmFile } from "../dev-server/node-wasm-file.ts";
+
+/** A wasm file a Node-side build writes next to its bundle. */
+export interface BundledWasm {
+  /** Path in the output folder, e.g. `assets/app_bg-1a2b3c4d.wasm`. */
+  fileName: string;
+  wasm: Uint8Array;
+}
+
+/** Stands for the wasm's path relative to the chunk until chunks are rendered. */
+export function bundledWasmPlaceholder(output: CrateOutput): string {
+  return `__VITE_PLUGIN_CRATE_WASM_${output.info.crateId}__`;
+}
+
+/**
+ * Where the crate module takes its wasm from, by command and runtime:
+ *
+ * |            | browser                         | Node                                |
+ * | ---------- | ------------------------------- | ----------------------------------- |
+ * | dev        | a URL the dev server answers    | a file on disk, absolute path       |
+ * | build      | an emitted asset (hashed URL)   | a file next to the bundle, relative |
+ *
+ * `inlineWasm` puts the bytes in the module everywhere.
+ */
+export async function chooseWasmSource(
+  context: { emitFile: (file: { type: "asset"; name: string; source: Uint8Array }) => string },
+  api: PluginApi,
+  output: CrateOutput,
+  inNode: boolean,
+): Promise<WasmSource> {
+  const { wasm } = output.glue;
+  if (api.options.inlineWasm) return { kind: "inline", base64: Buffer.from(wasm).toString("base64") };
+  if (api.settings.command === "serve") {
+    if (inNode || !api.dev) return { kind: "file", path: await writeNodeWasmFile(output) };
+    return { kind: "url", url: `${api.settings.base}${api.dev.wasmUrl(output)}` };
+  }
+  if (inNode) return { kind: "bundled-file", placeholder: bundledWasmPlaceholder(output) };
+  return { kind: "asset", referenceId: context.emitFile({ type: "asset", name: `${output.info.libName}_bg.wasm`, source: wasm }) };
+}
