@@ -7,6 +7,7 @@ import { devServerPlugin } from "./plugins/dev-server.ts";
 import { headersFilePlugin } from "./plugins/headers-file.ts";
 import { loadPlugin } from "./plugins/load.ts";
 import { sizeReportPlugin } from "./plugins/size-report.ts";
+import { vitestPlugin } from "./plugins/vitest.ts";
 
 export type { BuildProfile, Options, WasmBindgenOptions, WasmOptLevel, WasmOptOptions } from "./options.ts";
 export { CrateError } from "./utils/error.ts";
@@ -32,5 +33,6 @@ function createPlugins(options: Options, forMainBuild: boolean): Plugin[] {
     devServerPlugin(api),
     sizeReportPlugin(api),
     headersFilePlugin(api),
+    vitestPlugin(),
   ];
 }

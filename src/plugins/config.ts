@@ -44,14 +44,13 @@ export function configPlugin(api: PluginApi, workerPlugins: (() => Plugin[]) | u
 
 /**
  * Is this Vitest running tests in Node? Vitest runs test files in Node whatever the
- * test environment (node, happy-dom, jsdom), though it may load them through the
- * client environment; only its browser mode runs them in a browser.
+ * test environment (node, happy-dom, jsdom), though it loads DOM environments' files
+ * through the client environment; only its browser mode runs them in a browser.
+ * Vitest 4 has a plugin named "vitest", Vitest 5 only "vitest:…" ones (among them
+ * "vitest:browser:loader" even with browser mode off, so that name proves nothing).
  */
 function isVitestInNode(config: ResolvedConfig): boolean {
-  const names = config.plugins.map((plugin) => plugin.name);
-  const vitest = names.some((name) => name === "vitest" || name.startsWith("vitest:project"));
-  const browserMode =
-    names.some((name) => name.startsWith("vitest:browser")) ||
-    (config as { test?: { browser?: { enabled?: boolean } } }).test?.browser?.enabled === true;
+  const vitest = config.plugins.some((plugin) => plugin.name === "vitest" || plugin.name.startsWith("vitest:"));
+  const browserMode = (config as { test?: { browser?: { enabled?: boolean } } }).test?.browser?.enabled === true;
   return vitest && !browserMode;
 }
