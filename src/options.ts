@@ -176,6 +176,15 @@ export interface Options {
    * @default from the Vite environment (`consumer: "server"` is Node; Vitest is Node), else "web"
    */
   target?: "web" | "node";
+  /**
+   * How builds that run in Node (SSR builds, `target: "node"`) carry the wasm.
+   * `"inline"` puts it in the JS as base64, so it survives tools that bundle the server
+   * again (SvelteKit's adapter-node, serverless packagers); `"file"` emits a hashed
+   * `.wasm` next to the bundle and reads it with `node:fs` relative to the chunk's
+   * `import.meta.url`: a smaller bundle, for servers that run Vite's output as it is.
+   * @default "inline"
+   */
+  nodeWasm?: "inline" | "file";
 }
 
 /** Options with every default filled in; mode-dependent ones are settled per build. */
@@ -198,6 +207,7 @@ export interface ResolvedOptions {
   crossOriginIsolation: "require-corp" | "credentialless" | false;
   /** Undefined: decided per environment. */
   target: "web" | "node" | undefined;
+  nodeWasm: "inline" | "file";
 }
 
 const KNOWN_KEYS = new Set<string>([
@@ -217,6 +227,7 @@ const KNOWN_KEYS = new Set<string>([
   "dts",
   "crossOriginIsolation",
   "target",
+  "nodeWasm",
 ]);
 
 const WASM_OPT_LEVELS: readonly WasmOptLevel[] = [0, 1, 2, 3, 4, "s", "z"];
@@ -252,6 +263,10 @@ export function resolveOptions(options: Options = {}, env: NodeJS.ProcessEnv = p
   if (options.target !== undefined && options.target !== "web" && options.target !== "node") {
     throw new Error(`vite-plugin-crate: target must be "web" or "node"; got ${JSON.stringify(options.target)}`);
   }
+  const nodeWasm = options.nodeWasm ?? "inline";
+  if (nodeWasm !== "inline" && nodeWasm !== "file") {
+    throw new Error(`vite-plugin-crate: nodeWasm must be "inline" or "file"; got ${JSON.stringify(nodeWasm)}`);
+  }
   return {
     unknownKeys,
     resolved: {
@@ -284,6 +299,7 @@ export function resolveOptions(options: Options = {}, env: NodeJS.ProcessEnv = p
       dts: options.dts ?? true,
       crossOriginIsolation: isolation,
       target: options.target,
+      nodeWasm,
     },
   };
 }

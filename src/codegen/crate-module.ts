@@ -4,8 +4,11 @@ export type WasmSource =
   | { kind: "url"; url: string }
   /** An emitted asset, referenced through Rollup's file URL mechanism (build). */
   | { kind: "asset"; referenceId: string }
-  /** The bytes themselves, base64 (the `inlineWasm` option). */
-  | { kind: "inline"; base64: string }
+  /**
+   * The bytes themselves, base64: the `inlineWasm` option, and Node bundles by default.
+   * `node` decodes with Buffer (atob walks megabytes char by char).
+   */
+  | { kind: "inline"; base64: string; node?: boolean }
   /** A file read with node:fs (modules that run in Node under the dev server or Vitest). */
   | { kind: "file"; path: string }
   /**
@@ -88,7 +91,9 @@ function wasmExpression(wasm: WasmSource): string {
       // (relative bases become `new URL(…, import.meta.url)`).
       return `import.meta.ROLLUP_FILE_URL_${wasm.referenceId}`;
     case "inline":
-      return `Uint8Array.from(atob(${JSON.stringify(wasm.base64)}), (c) => c.charCodeAt(0))`;
+      return wasm.node
+        ? `Buffer.from(${JSON.stringify(wasm.base64)}, "base64")`
+        : `Uint8Array.from(atob(${JSON.stringify(wasm.base64)}), (c) => c.charCodeAt(0))`;
     case "file":
       return `await __readFile(${JSON.stringify(wasm.path)})`;
     case "bundled-file":

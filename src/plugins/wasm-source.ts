@@ -18,11 +18,15 @@ export function bundledWasmPlaceholder(output: CrateOutput): string {
 /**
  * Where the crate module takes its wasm from, by command and runtime:
  *
- * |            | browser                         | Node                                |
- * | ---------- | ------------------------------- | ----------------------------------- |
- * | dev        | a URL the dev server answers    | a file on disk, absolute path       |
- * | build      | an emitted asset (hashed URL)   | a file next to the bundle, relative |
+ * |            | browser                         | Node                                          |
+ * | ---------- | ------------------------------- | --------------------------------------------- |
+ * | dev        | a URL the dev server answers    | a file on disk, absolute path                 |
+ * | build      | an emitted asset (hashed URL)   | inlined (`nodeWasm: "inline"`, the default),  |
+ * |            |                                 | or a file next to the bundle (`"file"`)        |
  *
+ * Node bundles inline by default because servers are often bundled again after Vite
+ * (SvelteKit's adapter-node runs Rollup over the server output): a file found through
+ * `import.meta.url` is left behind, bytes inside the JS always come along.
  * `inlineWasm` puts the bytes in the module everywhere.
  */
 export async function chooseWasmSource(
@@ -32,11 +36,12 @@ export async function chooseWasmSource(
   inNode: boolean,
 ): Promise<WasmSource> {
   const { wasm } = output.glue;
-  if (api.options.inlineWasm) return { kind: "inline", base64: Buffer.from(wasm).toString("base64") };
+  const inline = (): WasmSource => ({ kind: "inline", base64: Buffer.from(wasm).toString("base64"), node: inNode });
+  if (api.options.inlineWasm) return inline();
   if (api.settings.command === "serve") {
     if (inNode || !api.dev) return { kind: "file", path: await writeNodeWasmFile(output) };
     return { kind: "url", url: `${api.settings.base}${api.dev.wasmUrl(output)}` };
   }
-  if (inNode) return { kind: "bundled-file", placeholder: bundledWasmPlaceholder(output) };
+  if (inNode) return api.options.nodeWasm === "file" ? { kind: "bundled-file", placeholder: bundledWasmPlaceholder(output) } : inline();
   return { kind: "asset", referenceId: context.emitFile({ type: "asset", name: `${output.info.libName}_bg.wasm`, source: wasm }) };
 }

@@ -28,9 +28,12 @@ describe("crateModuleCode", () => {
     );
   });
 
-  test("inline wasm decodes base64 into bytes", () => {
+  test("inline wasm decodes base64 into bytes; Node bundles with Buffer", () => {
     const code = crateModuleCode(glue, [], { kind: "inline", base64: "AGFzbQ==" });
     expect(code).toContain('Uint8Array.from(atob("AGFzbQ=="), (c) => c.charCodeAt(0))');
+    const node = crateModuleCode(glue, [], { kind: "inline", base64: "AGFzbQ==", node: true });
+    expect(node).toContain('await __wbg_init({ module_or_path: Buffer.from("AGFzbQ==", "base64") });');
+    expect(node).not.toContain("node:fs");
   });
 
   test.each([

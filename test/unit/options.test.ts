@@ -25,6 +25,7 @@ describe("resolveOptions", () => {
       dts: true,
       crossOriginIsolation: "require-corp",
       target: undefined,
+      nodeWasm: "inline",
     });
   });
 
@@ -59,6 +60,7 @@ describe("resolveOptions", () => {
     expect(() => resolveOptions({ crossOriginIsolation: "on" as never })).toThrow("crossOriginIsolation must be");
     expect(() => resolveOptions({ target: "deno" as never })).toThrow('target must be "web" or "node"; got "deno"');
     expect(resolveOptions({ target: "node" }).resolved.target).toBe("node");
+    expect(() => resolveOptions({ nodeWasm: "url" as never })).toThrow('nodeWasm must be "inline" or "file"; got "url"');
   });
 });
 
