@@ -80,7 +80,11 @@ export function loadPlugin(api: PluginApi, unknownKeys: string[]): Plugin {
       }
       if (!MANIFEST_RE.test(id) || !api.settings.filter(id)) return null;
       const { settings, dev } = api;
-      if (dev && !dev.isLoadingAllowed(id)) {
+      const inNode = runsInNode(this, api, loadOptions?.ssr);
+      const browserDev = isBrowserDev(api, inNode);
+      // server.fs guards what the dev server sends to browsers (Vite checks it in its
+      // HTTP middlewares); server-side code (SSR, Vitest) is never sent anywhere.
+      if (browserDev && !dev!.isLoadingAllowed(id)) {
         const error = new CrateError(
           `${id} is outside the folders the dev server may read (server.fs.allow). ` +
             "Add the crate's folder to server.fs.allow in your Vite config to import it.",
@@ -89,8 +93,6 @@ export function loadPlugin(api: PluginApi, unknownKeys: string[]): Plugin {
         return this.error(toRollupError(error));
       }
       if (settings.workerFormat === "iife") return this.error(toRollupError(iifeWorkerError(id)));
-      const inNode = runsInNode(this, api, loadOptions?.ssr);
-      const browserDev = isBrowserDev(api, inNode);
       const builder = api.crates.builderFor(id);
       let output: CrateOutput;
       try {
