@@ -1,6 +1,7 @@
 import path from "node:path";
 import type { Plugin, ViteDevServer } from "vite";
 import type { PluginApi } from "../api.ts";
+import type { CrateRegistry } from "../crate-registry.ts";
 import { CancelledError } from "../utils/run-command.ts";
 import { ERROR_CLEARED_EVENT } from "../codegen/crate-module.ts";
 import { sameOutput, type CrateBuilder, type CrateOutput } from "../crate-builder.ts";
@@ -17,11 +18,18 @@ import { toRollupError } from "../utils/error.ts";
  * wasm-bindgen still running.
  */
 export function devServerPlugin(api: PluginApi): Plugin {
+  /**
+   * The registry each server's environments build with. On a restart Vite makes the
+   * new server (whose configResolved makes a new registry) before it closes the old
+   * one: closing must stop the old server's builds, not the new one's.
+   */
+  const registries = new WeakMap<object, CrateRegistry>();
   return {
     name: "vite-plugin-crate:dev-server",
     apply: "serve",
 
     async configureServer(server) {
+      for (const environment of Object.values(server.environments)) registries.set(environment, api.crates);
       // Imported here, not at the top: plain Rollup users need not have Vite installed.
       const { isFileLoadingAllowed } = await import("vite");
       const dev = new DevServerState(server, (file) => isFileLoadingAllowed(server.config, file));
@@ -43,7 +51,7 @@ export function devServerPlugin(api: PluginApi): Plugin {
 
     // Vite calls this when the server closes (and when it restarts after a config edit).
     buildEnd() {
-      api.crates.abort();
+      registries.get(this.environment)?.abort();
     },
 
     hotUpdate({ file }) {
@@ -113,6 +121,8 @@ function createRebuildLoop(server: ViteDevServer, api: PluginApi, dev: DevServer
     const relative = path.relative(root, file);
     if (dev.failedLoads.has(manifest)) {
       log.debug(`${relative}: ${output.info.packageName} failed when the page loaded it, so the page reloads`);
+      // The glue's module id is the same for every build: drop the one Vite holds.
+      invalidateGlue(server, output, Date.now());
       server.ws.send({ type: "full-reload" });
       return;
     }
@@ -127,16 +137,26 @@ function createRebuildLoop(server: ViteDevServer, api: PluginApi, dev: DevServer
   };
 }
 
-/** Invalidates the crate's glue modules and hot-updates its (self-accepting) module. */
-async function sendHotUpdate(server: ViteDevServer, manifest: string, output: CrateOutput): Promise<void> {
-  const timestamp = Date.now();
+/** Invalidates the crate's glue and snippet modules in every environment's graph. */
+function invalidateGlue(server: ViteDevServer, output: CrateOutput, timestamp: number): void {
   for (const environment of Object.values(server.environments)) {
     const graph = environment.moduleGraph;
     for (const id of output.modules.keys()) {
       const node = graph.getModuleById(id);
       if (node) graph.invalidateModule(node, new Set(), timestamp, true);
     }
-    const crateModule = graph.getModuleById(manifest);
+  }
+}
+
+/**
+ * Invalidates the crate's glue modules and reloads its module in every environment:
+ * browsers get a hot update (the module accepts itself); server-side importers are
+ * invalidated and run the new build on their next load.
+ */
+async function sendHotUpdate(server: ViteDevServer, manifest: string, output: CrateOutput): Promise<void> {
+  invalidateGlue(server, output, Date.now());
+  for (const environment of Object.values(server.environments)) {
+    const crateModule = environment.moduleGraph.getModuleById(manifest);
     if (crateModule) await environment.reloadModule(crateModule);
   }
 }

@@ -60,6 +60,24 @@ describe("SSR in vite dev", () => {
     await waitForRender(server, '<p id="six-times">84</p>');
   });
 
+  test("after a restart (inline config, as after a .env edit) the new server still builds", async () => {
+    const server = await createServer({
+      root: workspace,
+      configFile: false,
+      logLevel: "silent",
+      appType: "custom",
+      server: { middlewareMode: true, hmr: false },
+      plugins: [crate()],
+    });
+    servers.push(server);
+    expect(await render(server)).toContain('<p id="add">42</p>');
+    // Vite makes the new server before closing the old one: closing must not stop the
+    // new server's builds (it did: every build after a restart was cancelled).
+    await server.restart();
+    editFile(path.join(workspace, "basic/src/lib.rs"), "a + b", "a + b + 1");
+    await waitForRender(server, '<p id="add">43</p>');
+  });
+
   test("Vite 7: ssrLoadModule renders with the crate", async () => {
     const server = await createVite7Server({
       root: workspace,
@@ -70,6 +88,6 @@ describe("SSR in vite dev", () => {
       plugins: crate() as unknown as Vite7PluginOption[],
     });
     servers.push(server);
-    expect(await render(server)).toContain('<p id="add">42</p>');
+    expect(await render(server)).toContain('<p id="loud">HEY!</p>');
   });
 });
