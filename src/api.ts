@@ -4,16 +4,16 @@ import { CrateRegistry } from "./crate-registry.ts";
 import type { DevServerState } from "./dev-server/dev-server-state.ts";
 import type { CrateOutput } from "./crate-builder.ts";
 import type { ResolvedOptions } from "./options.ts";
-import { perEnvironment, type PerEnvironment } from "./plugins/per-environment.ts";
+import { perEnvironment, type PerEnvironment } from "./utils/per-environment.ts";
 import { createLog, type Log } from "./utils/log.ts";
 
 /**
- * What every sub-plugin shares. Five fields, each written in one place:
+ * What every sub-plugin shares, in five fields:
  * - `options`: the user's options, resolved by the factory;
  * - `settings`: what the bundler's config decides, fixed in `configResolved` (plain
  *   Rollup has no config hooks: it keeps the defaults made at creation);
  * - `crates`: one builder per imported crate, keyed by manifest path, made with the
- *   settings;
+ *   settings in `configResolved` (worker bundles share the page's);
  * - `dev`: the dev server's state (served wasm, what the page got), made in
  *   `configureServer`; undefined in builds;
  * - `shipped`: per build environment, what each crate put into the bundle; reset in
@@ -88,11 +88,16 @@ export function createApi(options: ResolvedOptions): PluginApi {
   };
 }
 
-/** Fixes the settings from the bundler's config, and makes the crate registry for them. */
-export function configureApi(api: PluginApi, input: SettingsInput): void {
-  api.crates.abort();
+/**
+ * Fixes the settings from the bundler's config, and makes the crate registry for them,
+ * or takes `crates` (a worker bundle's instance builds with the page's registry, so a
+ * crate imported by the page and three workers is built once, not four times).
+ */
+export function configureApi(api: PluginApi, input: SettingsInput, crates?: CrateRegistry): void {
   api.settings = makeSettings(api.options, input);
-  api.crates = new CrateRegistry(api.options, api.settings);
+  api.crates = crates ?? new CrateRegistry(api.options, api.settings);
+  // Set again by configureServer when this config serves.
+  api.dev = undefined;
 }
 
 function makeSettings(options: ResolvedOptions, input: SettingsInput): Settings {

@@ -1,5 +1,5 @@
 import type { Plugin } from "vite";
-import { createApi } from "./api.ts";
+import { createApi, type PluginApi } from "./api.ts";
 import { type Options, resolveOptions } from "./options.ts";
 import { configPlugin } from "./plugins/config.ts";
 import { crossOriginIsolationPlugin } from "./plugins/cross-origin-isolation.ts";
@@ -18,18 +18,21 @@ export { CrateError } from "./utils/error.ts";
  * and as a plain Rollup plugin.
  */
 export default function crate(options: Options = {}): Plugin[] {
-  return createPlugins(options, true);
+  return createPlugins(options);
 }
 
-/** The sub-plugins; worker bundles get their own set (without adding workers' plugins again). */
-function createPlugins(options: Options, forMainBuild: boolean): Plugin[] {
+/**
+ * The sub-plugins. Worker bundles get a set of their own (Vite builds them with
+ * `worker.plugins`), made with `page`, the page's api, whose crates they share.
+ */
+function createPlugins(options: Options, page?: PluginApi): Plugin[] {
   const { resolved, unknownKeys } = resolveOptions(options);
   const api = createApi(resolved);
-  const workerPlugins = forMainBuild ? () => createPlugins(options, false) : undefined;
+  const workerPlugins = page ? undefined : () => createPlugins(options, api);
   return [
-    configPlugin(api, workerPlugins),
+    configPlugin(api, workerPlugins, page),
     crossOriginIsolationPlugin(api),
-    loadPlugin(api, forMainBuild ? unknownKeys : []),
+    loadPlugin(api, page ? [] : unknownKeys),
     devServerPlugin(api),
     sizeReportPlugin(api),
     headersFilePlugin(api),

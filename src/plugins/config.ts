@@ -11,9 +11,14 @@ import { createLog } from "../utils/log.ts";
  *
  * `workerPlugins` makes the plugin instances for worker bundles; it is undefined for
  * those instances themselves (the main config's `worker.plugins` already reaches
- * nested workers).
+ * nested workers), which get `page`: the main instance's api, whose crate registry
+ * they build with.
  */
-export function configPlugin(api: PluginApi, workerPlugins: (() => Plugin[]) | undefined): Plugin & { api: PluginApi } {
+export function configPlugin(
+  api: PluginApi,
+  workerPlugins: (() => Plugin[]) | undefined,
+  page?: PluginApi,
+): Plugin & { api: PluginApi } {
   return {
     name: "vite-plugin-crate:config",
     // Other plugins and tests reach the shared state here, as with vite-plugin-svelte's api.
@@ -37,7 +42,7 @@ export function configPlugin(api: PluginApi, workerPlugins: (() => Plugin[]) | u
         log: createLog(config.logger),
         modulesRunInNode: isVitestInNode(config),
         workerFormat: config.isWorker ? config.worker.format : undefined,
-      });
+      }, page?.crates);
     },
   };
 }

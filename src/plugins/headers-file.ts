@@ -3,7 +3,7 @@ import path from "node:path";
 import type { Plugin } from "vite";
 import type { PluginApi } from "../api.ts";
 import { headersFileContent } from "../report/headers-file.ts";
-import { emitsAssets } from "./emits-assets.ts";
+import { isPageBuild } from "./page-build.ts";
 
 /**
  * Writes `_headers` into the build output (the `headersFile` option) so hosts that
@@ -16,9 +16,7 @@ export function headersFilePlugin(api: PluginApi): Plugin {
 
     async generateBundle() {
       const shipped = api.shipped.get(this);
-      // A worker bundle's files end up in the page's bundle, which writes the one _headers.
-      const inWorkerBundle = api.settings.workerFormat !== undefined;
-      if (!api.options.headersFile || shipped.size === 0 || !emitsAssets(this) || inWorkerBundle) return;
+      if (!api.options.headersFile || shipped.size === 0 || !isPageBuild(this, api)) return;
       const { publicDir } = api.settings;
       // A relative base ("./") says nothing of where the site lives: assume its root.
       const base = api.settings.base.startsWith("/") ? api.settings.base : "/";

@@ -1,9 +1,14 @@
+import type { PluginApi } from "../api.ts";
+
 /**
- * Does the build this hook runs in write assets? Vite builds every environment with
- * the same plugins, and only the client's writes them: SSR builds drop emitted assets,
- * so they ship no wasm to report on or serve. Plain Rollup has no environments.
+ * Is this the build whose assets the size report and the `_headers` file describe: the
+ * page's? Vite builds every environment with the same plugins, and SSR builds drop
+ * emitted assets (a server bundle's wasm is inlined, or written by the load plugin
+ * itself); worker bundles run during the page's build and their files end up in its
+ * output. Plain Rollup has no environments: its one build is the page's.
  */
-export function emitsAssets(context: object): boolean {
+export function isPageBuild(context: object, api: PluginApi): boolean {
   const { environment } = context as { environment?: { config: { build: { emitAssets: boolean } } } };
-  return environment?.config.build.emitAssets !== false;
+  const inWorkerBundle = api.settings.workerFormat !== undefined;
+  return environment?.config.build.emitAssets !== false && !inWorkerBundle;
 }

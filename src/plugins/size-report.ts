@@ -12,7 +12,7 @@ import {
 } from "../report/size-report.ts";
 import { formatBytes, formatFunctionTable, largestFunctions } from "../report/wasm-functions.ts";
 import { writeFileAtomically } from "../utils/write-file.ts";
-import { emitsAssets } from "./emits-assets.ts";
+import { isPageBuild } from "./page-build.ts";
 
 /** Where the last build's sizes are kept, to print the change against. */
 const LAST_REPORT = "size-report.json";
@@ -35,7 +35,7 @@ export function sizeReportPlugin(api: PluginApi): Plugin {
       rows = [];
       functionReports = [];
       const shipped = api.shipped.get(this);
-      if (!api.options.sizeReport || shipped.size === 0 || !emitsAssets(this)) return;
+      if (!api.options.sizeReport || shipped.size === 0 || !isPageBuild(this, api)) return;
       previous = await fs.readFile(reportFile(), "utf8").then(parsePreviousSizes, () => undefined);
       const chunks = Object.values(bundle).filter((file) => file.type === "chunk");
       // Vite 8 (Rolldown) exports its minifier; elsewhere the shipped glue may be smaller than measured.

@@ -1,12 +1,14 @@
 import fs from "node:fs";
 import path from "node:path";
-import { build } from "vite";
+import { build, preview } from "vite";
+import type { PluginApi } from "../../src/api.ts";
+import { captureLogger } from "../helpers/capture-logger.ts";
 import { build as buildWithVite7, preview as previewWithVite7, type PluginOption as Vite7PluginOption } from "vite7";
 import { describe, expect, test } from "vitest";
 import crate from "../../src/index.ts";
 import { openPage, useBrowser, waitForReady } from "../helpers/browser.ts";
 import { FIXTURES } from "../helpers/fixtures.ts";
-import { buildAndPreview, startDevServer, tempOutDir } from "../helpers/servers.ts";
+import { startDevServer, tempOutDir } from "../helpers/servers.ts";
 
 // The crate imported from the three ways to start a worker: a module worker
 // (`new Worker(new URL(…))`), a `?worker` import and a module SharedWorker, next to
@@ -45,12 +47,20 @@ describe("the crate imported in workers", () => {
   });
 
   test("vite build + preview", async () => {
-    const { preview, url, outDir } = await buildAndPreview({ root: APP, configFile: false, plugins: [crate()] });
-    closeAfterAll(preview);
-    await expectWorkersWork(url);
+    const outDir = tempOutDir("workers-build");
+    const plugins = crate();
+    const logger = captureLogger();
+    await build({ root: APP, configFile: false, logLevel: "info", customLogger: logger, plugins, build: { outDir } });
+    // The worker bundles build with the page's crates: one cargo run for all four bundles,
+    // and one size report, the page's.
+    expect((plugins[0] as unknown as { api: PluginApi }).api.crates.stats.cargoRuns).toBe(1);
+    expect(logger.lines.filter((line) => line.includes("wasm sizes"))).toHaveLength(1);
     // The main bundle and the three worker bundles emit the same bytes: one file.
     const wasm = fs.readdirSync(path.join(outDir, "assets")).filter((file) => file.endsWith(".wasm"));
     expect(wasm).toEqual([expect.stringMatching(/^basic_bg-[\w-]+\.wasm$/)]);
+    const server = await preview({ root: APP, configFile: false, logLevel: "silent", build: { outDir }, preview: { port: 0 } });
+    closeAfterAll(server);
+    await expectWorkersWork(server.resolvedUrls!.local[0]!);
   });
 
   test("Vite 7 (Rollup): vite build + preview", async () => {
