@@ -168,8 +168,8 @@ export interface Options {
   crossOriginIsolation?: "require-corp" | "credentialless" | false;
   /**
    * Where the crate module runs, which decides how it gets its wasm. `"web"` fetches it
-   * (browsers, web workers); `"node"` reads it from disk with `node:fs` (in a build, from
-   * a file emitted next to the bundle, relative to the chunk's `import.meta.url`).
+   * (browsers, web workers); `"node"` never fetches: in dev it reads the wasm from disk,
+   * in a build it carries it as `nodeWasm` says.
    * Under Vite you rarely set it: each environment says where it runs (SSR is Node),
    * and Vitest always runs tests in Node. Under plain Rollup it is the only way to
    * know: set `"node"` for bundles that run in Node.

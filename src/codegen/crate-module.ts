@@ -64,7 +64,8 @@ export function crateModuleCode(glueId: string, exports: string[], wasm: WasmSou
     // The overlay shows a rebuild's error, not a broken page: close it ourselves, or
     // Vite's client would reload the page on its first update to be safe.
     `  import.meta.hot.on(${JSON.stringify(ERROR_CLEARED_EVENT)}, () => {`,
-    '    for (const overlay of document.querySelectorAll("vite-error-overlay")) overlay.close();',
+    // Workers run Vite's client too, and have no document.
+    '    for (const overlay of globalThis.document?.querySelectorAll("vite-error-overlay") ?? []) overlay.close();',
     "  });",
     "  import.meta.hot.accept((next) => {",
     "    if (!next) return;",

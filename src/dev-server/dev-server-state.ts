@@ -21,20 +21,16 @@ export class DevServerState {
    * again the page needs a full reload rather than a hot update.
    */
   readonly failedLoads = new Set<string>();
-  private readonly server: ViteDevServer;
-  private readonly isFileLoadingAllowed: (file: string) => boolean;
-
-  constructor(server: ViteDevServer, isFileLoadingAllowed: (file: string) => boolean) {
-    this.server = server;
-    this.isFileLoadingAllowed = isFileLoadingAllowed;
-  }
-
   /**
    * May the dev server load this file? Vite's `server.fs` rules; plugin `load` hooks
-   * bypass them, so the plugin asks before compiling a crate for a request.
+   * bypass them, so the plugin asks before compiling a crate for a browser.
    */
-  isLoadingAllowed(file: string): boolean {
-    return this.isFileLoadingAllowed(file);
+  readonly isLoadingAllowed: (file: string) => boolean;
+  private readonly server: ViteDevServer;
+
+  constructor(server: ViteDevServer, isLoadingAllowed: (file: string) => boolean) {
+    this.server = server;
+    this.isLoadingAllowed = isLoadingAllowed;
   }
 
   /**

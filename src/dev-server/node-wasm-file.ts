@@ -20,7 +20,11 @@ export async function writeNodeWasmFile(output: CrateOutput): Promise<string> {
   const prefix = `${output.info.crateId}-`;
   const file = path.join(dir, `${prefix}${output.wasmHash.slice(0, 16)}.wasm`);
   const exists = await fs.stat(file).then(() => true, () => false);
-  if (!exists) {
+  if (exists) {
+    // Back to an earlier build (an edit undone): it is the newest again for pruning.
+    const now = new Date();
+    await fs.utimes(file, now, now).catch(() => undefined);
+  } else {
     await writeFileAtomically(file, output.glue.wasm);
     await pruneOlderFiles(dir, prefix, KEPT_PER_CRATE);
   }

@@ -7,11 +7,11 @@ import { crateModuleCode } from "../codegen/crate-module.ts";
 import { exportNames } from "../codegen/export-names.ts";
 import { GLUE_ID_PREFIX, type CrateOutput } from "../crate-builder.ts";
 import { CrateError, toRollupError } from "../utils/error.ts";
-import { perEnvironment } from "./per-environment.ts";
+import { perEnvironment } from "../utils/per-environment.ts";
 import { isBrowserDev, runsInNode } from "./runtime.ts";
 import { chooseWasmSource, type BundledWasm } from "./wasm-source.ts";
+import { MANIFEST_RE } from "../utils/ids.ts";
 
-const MANIFEST_RE = /(^|[\\/])Cargo\.toml$/;
 const NODE_FS = "node:fs/promises";
 const PLACEHOLDER_RE = /__VITE_PLUGIN_CRATE_WASM_[\w-]+__/g;
 
@@ -22,17 +22,17 @@ function stripQuery(id: string): string {
 /**
  * Resolves imports of Cargo.toml files and loads them as ESM modules of the crate's
  * exports; also resolves and loads the generated glue and snippet modules. Works the
- * same under Vite (dev and build, every environment) and plain Rollup. Modules that
- * run in Node (SSR, Vitest, `target: "node"`) read the wasm from disk; in a build,
- * that file is emitted next to the bundle by this plugin's own renderChunk and
- * generateBundle, since Vite drops assets emitted by server builds.
+ * same under Vite (dev and build, every environment) and plain Rollup. Where the wasm
+ * comes from depends on where the module runs (see wasm-source.ts); with
+ * `nodeWasm: "file"`, a Node-side build's wasm is placed next to the bundle by this
+ * plugin's own renderChunk and generateBundle, since Vite drops assets of server builds.
  */
 export function loadPlugin(api: PluginApi, unknownKeys: string[]): Plugin {
   let warnedUnknownKeys = false;
   /** Export names per glue, parsed once (glue objects are reused while the wasm is unchanged). */
   const exportsByGlue = new WeakMap<CrateOutput["glue"], string[]>();
-  /** Wasm files a Node-side build writes next to its bundle, by placeholder. */
-  const bundledWasm = perEnvironment(() => new Map<string, BundledWasm>());
+  /** Wasm files a Node-side build writes next to its bundle, by placeholder; `used` once a chunk points at one. */
+  const bundledWasm = perEnvironment(() => new Map<string, BundledWasm & { used: boolean }>());
   return {
     name: "vite-plugin-crate:load",
     enforce: "pre",
@@ -72,7 +72,7 @@ export function loadPlugin(api: PluginApi, unknownKeys: string[]): Plugin {
       return this.error(toRollupError(error));
     },
 
-    async load(id, loadOptions) {
+    async load(id) {
       if (id.startsWith(GLUE_ID_PREFIX)) {
         const code = api.crates.generatedModule(id);
         if (code === undefined) this.error(`${id.slice(GLUE_ID_PREFIX.length)} is not part of the current build of its crate`);
@@ -80,7 +80,7 @@ export function loadPlugin(api: PluginApi, unknownKeys: string[]): Plugin {
       }
       if (!MANIFEST_RE.test(id) || !api.settings.filter(id)) return null;
       const { settings, dev } = api;
-      const inNode = runsInNode(this, api, loadOptions?.ssr);
+      const inNode = runsInNode(this, api);
       const browserDev = isBrowserDev(api, inNode);
       // server.fs guards what the dev server sends to browsers (Vite checks it in its
       // HTTP middlewares); server-side code (SSR, Vitest) is never sent anywhere.
@@ -121,7 +121,7 @@ export function loadPlugin(api: PluginApi, unknownKeys: string[]): Plugin {
       let wasmFile: ShippedCrate["wasmFile"];
       if (wasm.kind === "bundled-file") {
         wasmFile = { fileName: bundledWasmFileName(this, output) };
-        bundledWasm.get(this).set(wasm.placeholder, { fileName: wasmFile.fileName, wasm: output.glue.wasm });
+        bundledWasm.get(this).set(wasm.placeholder, { fileName: wasmFile.fileName, wasm: output.glue.wasm, used: false });
       } else if (wasm.kind === "asset") {
         wasmFile = { referenceId: wasm.referenceId };
       }
@@ -131,17 +131,18 @@ export function loadPlugin(api: PluginApi, unknownKeys: string[]): Plugin {
       return { code: crateModuleCode(output.glueId, exports, wasm, hot), map: null };
     },
 
-    renderChunk(code, chunk) {
+    renderChunk(code, chunk, outputOptions) {
       const files = bundledWasm.get(this);
       if (files.size === 0 || !code.includes("__VITE_PLUGIN_CRATE_WASM_")) return null;
       const magic = new MagicString(code);
       for (const match of code.matchAll(PLACEHOLDER_RE)) {
         const file = files.get(match[0]);
         if (!file) continue;
+        file.used = true;
         const relative = path.posix.relative(path.posix.dirname(chunk.fileName), file.fileName);
         magic.overwrite(match.index, match.index + match[0].length, relative.startsWith(".") ? relative : `./${relative}`);
       }
-      return { code: magic.toString(), map: magic.generateMap({ hires: "boundary" }) };
+      return { code: magic.toString(), map: outputOptions.sourcemap ? magic.generateMap({ hires: "boundary" }) : null };
     },
 
     generateBundle: {
@@ -149,8 +150,9 @@ export function loadPlugin(api: PluginApi, unknownKeys: string[]): Plugin {
       // (`build.emitAssets` is false there): the wasm must ship with the server bundle.
       order: "post",
       handler() {
-        for (const { fileName, wasm } of bundledWasm.get(this).values()) {
-          this.emitFile({ type: "asset", fileName, source: wasm });
+        // Only files a rendered chunk points at (a tree-shaken crate module needs none).
+        for (const { fileName, wasm, used } of bundledWasm.get(this).values()) {
+          if (used) this.emitFile({ type: "asset", fileName, source: wasm });
         }
       },
     },

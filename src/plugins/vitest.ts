@@ -1,7 +1,6 @@
 import type { Plugin } from "vite";
 import { GLUE_ID_PREFIX } from "../crate-builder.ts";
-
-const MANIFEST_RE = /(^|[\\/])Cargo\.toml$/;
+import { MANIFEST_RE } from "../utils/ids.ts";
 
 /** What Vitest hands `configureVitest`; only the part used here, named per major. */
 interface VitestPluginContext {

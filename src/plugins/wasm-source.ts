@@ -11,7 +11,7 @@ export interface BundledWasm {
 }
 
 /** Stands for the wasm's path relative to the chunk until chunks are rendered. */
-export function bundledWasmPlaceholder(output: CrateOutput): string {
+function bundledWasmPlaceholder(output: CrateOutput): string {
   return `__VITE_PLUGIN_CRATE_WASM_${output.info.crateId}__`;
 }
 

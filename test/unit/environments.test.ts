@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import type { PluginApi } from "../../src/api.ts";
-import { perEnvironment } from "../../src/plugins/per-environment.ts";
+import { perEnvironment } from "../../src/utils/per-environment.ts";
 import { runsInNode } from "../../src/plugins/runtime.ts";
 
 /** Just the fields runsInNode reads. */
@@ -11,15 +11,14 @@ const inEnvironment = (consumer: "client" | "server") => ({ environment: { confi
 
 describe("runsInNode", () => {
   test.each([
-    ["a client environment", inEnvironment("client"), api(undefined), undefined, false],
-    ["a server environment (SSR)", inEnvironment("server"), api(undefined), undefined, true],
-    ["Vitest, even in the client environment (happy-dom, jsdom)", inEnvironment("client"), api(undefined, true), undefined, true],
-    ['target: "web" over a server environment', inEnvironment("server"), api("web"), undefined, false],
-    ['target: "node" under plain Rollup', {}, api("node"), undefined, true],
-    ["plain Rollup without a target", {}, api(undefined), undefined, false],
-    ["a Vite without environments, told ssr", {}, api(undefined), true, true],
-  ])("%s", (_name, context, pluginApi, ssr, expected) => {
-    expect(runsInNode(context, pluginApi, ssr)).toBe(expected);
+    ["a client environment", inEnvironment("client"), api(undefined), false],
+    ["a server environment (SSR)", inEnvironment("server"), api(undefined), true],
+    ["Vitest, even in the client environment (happy-dom, jsdom)", inEnvironment("client"), api(undefined, true), true],
+    ['target: "web" over a server environment', inEnvironment("server"), api("web"), false],
+    ['target: "node" under plain Rollup', {}, api("node"), true],
+    ["plain Rollup without a target", {}, api(undefined), false],
+  ])("%s", (_name, context, pluginApi, expected) => {
+    expect(runsInNode(context, pluginApi)).toBe(expected);
   });
 });
 
