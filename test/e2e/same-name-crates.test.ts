@@ -1,8 +1,10 @@
 import fs from "node:fs";
 import path from "node:path";
+import { build, preview } from "vite";
 import { expect, test } from "vitest";
 import crate from "../../src/index.ts";
 import { openPage, useBrowser, waitForReady } from "../helpers/browser.ts";
+import { captureLogger } from "../helpers/capture-logger.ts";
 import { FIXTURES, TMP } from "../helpers/fixtures.ts";
 import { startDevServer } from "../helpers/servers.ts";
 
@@ -34,7 +36,8 @@ function engineWorkspace(root: string, member: string, who: string): void {
   fs.copyFileSync(path.join(FIXTURES, "Cargo.lock"), path.join(root, "Cargo.lock"));
 }
 
-test("two crates with one name both work in vite dev", async () => {
+/** An app at a fresh folder importing both `engine` crates; they share one target dir. */
+function sameNameApp(): string {
   fs.mkdirSync(TMP, { recursive: true });
   const root = fs.mkdtempSync(path.join(TMP, "same-name-"));
   engineWorkspace(path.join(root, "one"), "engine", "one");
@@ -53,13 +56,34 @@ test("two crates with one name both work in vite dev", async () => {
       'document.getElementById("one").textContent = one();\ndocument.getElementById("two").textContent = two();\n' +
       'document.getElementById("status").textContent = "Ready";\n',
   );
+  return root;
+}
 
-  const { server, url } = await startDevServer({ root, configFile: false, plugins: [crate()] });
-  closeAfterAll(server);
+async function expectBothEngines(url: string): Promise<void> {
   const { page, errors } = await openPage(browser(), url);
   await waitForReady(page, errors, 180_000);
   expect(await page.textContent("#one")).toBe("engine of one");
   expect(await page.textContent("#two")).toBe("engine of two");
   expect(errors).toEqual([]);
   await page.close();
+}
+
+test("two crates with one name both work in vite dev", async () => {
+  const { server, url } = await startDevServer({ root: sameNameApp(), configFile: false, plugins: [crate()] });
+  closeAfterAll(server);
+  await expectBothEngines(url);
+});
+
+test("two crates with one name: vite build ships both, and the size report tells them apart", async () => {
+  const root = sameNameApp();
+  const logger = captureLogger();
+  await build({ root, configFile: false, logLevel: "info", customLogger: logger, plugins: [crate()], build: { outDir: "dist" } });
+  const wasm = fs.readdirSync(path.join(root, "dist/assets")).filter((file) => file.endsWith(".wasm"));
+  expect(wasm).toHaveLength(2);
+  const report = logger.lines.find((line) => line.includes("wasm sizes")) ?? "";
+  // Same package name twice: each row names its crate id (lib name + manifest path hash).
+  expect(report.match(/^engine \(engine-[0-9a-f]{8}\)/gm)?.length, report).toBe(4);
+  const server = await preview({ root, configFile: false, logLevel: "silent", build: { outDir: "dist" }, preview: { port: 0 } });
+  closeAfterAll(server);
+  await expectBothEngines(server.resolvedUrls!.local[0]!);
 });
