@@ -39,7 +39,10 @@ export async function chooseWasmSource(
   const inline = (): WasmSource => ({ kind: "inline", base64: Buffer.from(wasm).toString("base64"), node: inNode });
   if (api.options.inlineWasm) return inline();
   if (api.settings.command === "serve") {
-    if (inNode || !api.dev) return { kind: "file", path: await writeNodeWasmFile(output) };
+    if (inNode) return { kind: "file", path: await writeNodeWasmFile(output) };
+    // Browser code our dev middleware does not serve (worker bundles that Vite 8's
+    // experimental bundled dev builds with worker.plugins): the bytes go inside.
+    if (!api.dev) return inline();
     return { kind: "url", url: `${api.settings.base}${api.dev.wasmUrl(output)}` };
   }
   if (inNode) return api.options.nodeWasm === "file" ? { kind: "bundled-file", placeholder: bundledWasmPlaceholder(output) } : inline();
