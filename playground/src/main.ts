@@ -37,5 +37,12 @@ window.addEventListener("vite-plugin-crate:update", () => {
   render();
 });
 
+// The same crate in a web worker: it posts one message once its wasm is ready. The page
+// says it is ready only then, so nothing is still loading when it does.
+const worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
+worker.addEventListener("message", (event: MessageEvent<string>) => {
+  show("worker", event.data);
+  show("status", "Ready");
+});
+
 render();
-show("status", "Ready");

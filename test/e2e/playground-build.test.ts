@@ -21,9 +21,10 @@ describe.each(["/", "/sub/", "./"])("playground built with base %j", (base) => {
     const wasmFiles = assets.filter((f) => f.endsWith(".wasm"));
     expect(wasmFiles).toHaveLength(1);
     expect(wasmFiles[0]).toMatch(/^playground_crate_bg-[\w-]{8}\.wasm$/);
-    // No base64 copy of the wasm in the JS.
+    // No base64 copy of the wasm in the JS (the page's and the worker's bundles): "\0asm" is "AGFzbQ".
     const js = assets.filter((f) => f.endsWith(".js")).map((f) => fs.readFileSync(path.join(outDir, "assets", f), "utf8"));
-    expect(js.join("").length).toBeLessThan(20_000);
+    expect(js.length).toBe(2);
+    for (const code of js) expect(code).not.toContain("AGFzbQ");
 
     const { page, errors } = await openPage(browser(), "about:blank");
     const wasmResponse = page.waitForResponse((r) => r.url().endsWith(".wasm"));
@@ -35,6 +36,8 @@ describe.each(["/", "/sub/", "./"])("playground built with base %j", (base) => {
     expect(await page.textContent("#greet")).toBe("Hello, Ada!");
     expect(await page.textContent("#invert")).toBe("255,0,240");
     expect(await page.textContent("#percent-error")).toBe('not a percentage: "lots"');
+    // The worker bundle found the same wasm asset under this base.
+    expect(await page.textContent("#worker")).toBe("Hello, worker! 42");
     expect(await page.evaluate(() => self.crossOriginIsolated)).toBe(true);
     expect(errors).toEqual([]);
     await page.close();
