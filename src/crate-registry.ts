@@ -19,7 +19,7 @@ const serialize = createSerializer();
  * name never share anything.
  */
 export class CrateRegistry {
-  /** Counts of what the builders ran and took from the cache (debug output, tests). */
+  /** Counts of what the builders ran and took from the cache: tests read them to see what ran. */
   readonly stats: BuildStats = createBuildStats();
   private readonly builders = new Map<string, CrateBuilder>();
   private readonly stop = new AbortController();

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { createServer, type ViteDevServer } from "vite";
-import { createServer as createVite7Server, type PluginOption as Vite7PluginOption } from "vite7";
+import { createServer as createVite7Server } from "vite7";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import crate from "../../src/index.ts";
 import { copyToTemp, editFile, FIXTURES } from "../helpers/fixtures.ts";
@@ -37,17 +37,23 @@ async function waitForRender(server: Pick<ViteDevServer, "ssrLoadModule">, expec
   throw new Error(`the server render never showed ${JSON.stringify(expected)}; last render: ${last}`);
 }
 
+/** A middleware-mode dev server over the workspace, as SSR frameworks run one; closed after all. */
+async function ssrDevServer(create: typeof createServer): Promise<ViteDevServer> {
+  const server = await create({
+    root: workspace,
+    configFile: false,
+    logLevel: "silent",
+    appType: "custom",
+    server: { middlewareMode: true, hmr: false },
+    plugins: [crate()],
+  });
+  servers.push(server);
+  return server;
+}
+
 describe("SSR in vite dev", () => {
   test("Vite 8: ssrLoadModule renders with the crate, and a .rs edit shows in the next render", async () => {
-    const server = await createServer({
-      root: workspace,
-      configFile: false,
-      logLevel: "silent",
-      appType: "custom",
-      server: { middlewareMode: true, hmr: false },
-      plugins: [crate()],
-    });
-    servers.push(server);
+    const server = await ssrDevServer(createServer);
     const first = await render(server);
     expect(first).toContain('<p id="greet">Hello, SSR!</p>');
     expect(first).toContain('<p id="six-times">42</p>');
@@ -61,15 +67,7 @@ describe("SSR in vite dev", () => {
   });
 
   test("after a restart (inline config, as after a .env edit) the new server still builds", async () => {
-    const server = await createServer({
-      root: workspace,
-      configFile: false,
-      logLevel: "silent",
-      appType: "custom",
-      server: { middlewareMode: true, hmr: false },
-      plugins: [crate()],
-    });
-    servers.push(server);
+    const server = await ssrDevServer(createServer);
     expect(await render(server)).toContain('<p id="add">42</p>');
     // Vite makes the new server before closing the old one: closing must not stop the
     // new server's builds (it did: every build after a restart was cancelled).
@@ -79,15 +77,7 @@ describe("SSR in vite dev", () => {
   });
 
   test("Vite 7: ssrLoadModule renders with the crate", async () => {
-    const server = await createVite7Server({
-      root: workspace,
-      configFile: false,
-      logLevel: "silent",
-      appType: "custom",
-      server: { middlewareMode: true, hmr: false },
-      plugins: crate() as unknown as Vite7PluginOption[],
-    });
-    servers.push(server);
+    const server = await ssrDevServer(createVite7Server as unknown as typeof createServer);
     expect(await render(server)).toContain('<p id="loud">HEY!</p>');
   });
 });
