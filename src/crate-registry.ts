@@ -7,9 +7,9 @@ import { userCacheDir } from "./utils/cache-dir.ts";
 import { createSerializer } from "./utils/serialize.ts";
 
 /**
- * Cargo runs are serialized per target dir across every plugin instance of the
- * process: the worker bundles' own instances (worker.plugins) build the same crates
- * into the same target dirs.
+ * Cargo runs are serialized per target dir across every registry of the process:
+ * several plugin instances (two configs, a dev server restarting while the old one
+ * still builds) may build into the same target dir.
  */
 const serialize = createSerializer();
 

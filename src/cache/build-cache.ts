@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
+import { staleFiles, touch } from "../utils/recent-files.ts";
 import { writeFileAtomically } from "../utils/write-file.ts";
 import type { Glue } from "../wasm-bindgen/generate.ts";
 
@@ -81,21 +82,10 @@ async function readIfExists(file: string): Promise<Buffer | undefined> {
   return fs.readFile(file).catch(() => undefined);
 }
 
-async function touch(file: string): Promise<void> {
-  const now = new Date();
-  await fs.utimes(file, now, now).catch(() => undefined);
-}
-
 /** Deletes all but the ENTRIES_KEPT most recently used entries of `crate`. */
 async function prune(dir: string, crate: string, marker: string, extensions: string[]): Promise<void> {
   const pattern = new RegExp(`^${crate.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}-[0-9a-f]{32}${marker.replace(".", "\\.")}$`);
-  const names = (await fs.readdir(dir).catch(() => [] as string[])).filter((name) => pattern.test(name));
-  if (names.length <= ENTRIES_KEPT) return;
-  const dated = await Promise.all(
-    names.map(async (name) => ({ name, mtime: (await fs.stat(path.join(dir, name)).catch(() => undefined))?.mtimeMs ?? 0 })),
-  );
-  dated.sort((a, b) => b.mtime - a.mtime);
-  for (const { name } of dated.slice(ENTRIES_KEPT)) {
+  for (const name of await staleFiles(dir, (name) => pattern.test(name), ENTRIES_KEPT)) {
     const base = name.slice(0, -marker.length);
     await Promise.all(extensions.map((ext) => fs.rm(path.join(dir, base + ext), { force: true })));
   }

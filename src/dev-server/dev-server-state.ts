@@ -6,10 +6,10 @@ import { DEV_WASM_PREFIX } from "./wasm-middleware.ts";
 /**
  * What the dev server knows beyond Vite's module graphs, made in `configureServer`:
  * the wasm it serves to browsers, and what the browser page last received of each
- * crate. Browsers (and their
- * workers) are the `client` environment; SSR and Vitest modules read wasm from disk
- * (see node-wasm-file.ts) and get no hot updates of their own: invalidating their
- * module is enough, the next request or test run evaluates the new build.
+ * crate. Browsers (and their workers) are the `client` environment; SSR and Vitest
+ * modules read wasm from disk (see node-wasm-file.ts) and get no hot updates of their
+ * own: invalidating their module is enough, the next request or test run evaluates
+ * the new build.
  */
 export class DevServerState {
   /** Wasm the middleware may serve, by URL path below `base` (only what we built). */

@@ -1,6 +1,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import type { CrateOutput } from "../crate-builder.ts";
+import { staleFiles, touch } from "../utils/recent-files.ts";
 import { writeFileAtomically } from "../utils/write-file.ts";
 
 /**
@@ -22,21 +23,11 @@ export async function writeNodeWasmFile(output: CrateOutput): Promise<string> {
   const exists = await fs.stat(file).then(() => true, () => false);
   if (exists) {
     // Back to an earlier build (an edit undone): it is the newest again for pruning.
-    const now = new Date();
-    await fs.utimes(file, now, now).catch(() => undefined);
+    await touch(file);
   } else {
     await writeFileAtomically(file, output.glue.wasm);
-    await pruneOlderFiles(dir, prefix, KEPT_PER_CRATE);
+    const stale = await staleFiles(dir, (name) => name.startsWith(prefix) && name.endsWith(".wasm"), KEPT_PER_CRATE);
+    await Promise.all(stale.map((name) => fs.rm(path.join(dir, name), { force: true })));
   }
   return file;
-}
-
-/** Deletes all but the `keep` newest wasm files in `dir` whose names start with `prefix`. */
-async function pruneOlderFiles(dir: string, prefix: string, keep: number): Promise<void> {
-  const names = (await fs.readdir(dir).catch(() => [] as string[])).filter((name) => name.startsWith(prefix) && name.endsWith(".wasm"));
-  const dated = await Promise.all(
-    names.map(async (name) => ({ name, mtime: (await fs.stat(path.join(dir, name)).catch(() => undefined))?.mtimeMs ?? 0 })),
-  );
-  dated.sort((a, b) => b.mtime - a.mtime);
-  await Promise.all(dated.slice(keep).map(({ name }) => fs.rm(path.join(dir, name), { force: true })));
 }

@@ -9,7 +9,7 @@ import { GLUE_ID_PREFIX, type CrateOutput } from "../crate-builder.ts";
 import { CrateError, toRollupError } from "../utils/error.ts";
 import { perEnvironment } from "../utils/per-environment.ts";
 import { isBrowserDev, runsInNode } from "./runtime.ts";
-import { chooseWasmSource, type BundledWasm } from "./wasm-source.ts";
+import { bundledWasmFileName, chooseWasmSource, type BundledWasm } from "./wasm-source.ts";
 import { MANIFEST_RE } from "../utils/ids.ts";
 
 const NODE_FS = "node:fs/promises";
@@ -164,13 +164,6 @@ export function loadPlugin(api: PluginApi, unknownKeys: string[]): Plugin {
       for (const builder of api.crates.values()) if (builder.watches(id)) builder.invalidate(id);
     },
   };
-}
-
-/** `<assetsDir>/<lib>_bg-<hash>.wasm`, like Vite's asset names: hashed, so it caches forever. */
-function bundledWasmFileName(context: object, output: CrateOutput): string {
-  const { environment } = context as { environment?: { config: { build: { assetsDir: string } } } };
-  const assetsDir = environment?.config.build.assetsDir ?? "assets";
-  return path.posix.join(assetsDir, `${output.info.libName}_bg-${output.wasmHash.slice(0, 8)}.wasm`);
 }
 
 /** A crate imported into a worker bundled as iife: top-level await cannot be there. */

@@ -1,3 +1,4 @@
+import path from "node:path";
 import type { PluginApi } from "../api.ts";
 import type { WasmSource } from "../codegen/crate-module.ts";
 import type { CrateOutput } from "../crate-builder.ts";
@@ -13,6 +14,13 @@ export interface BundledWasm {
 /** Stands for the wasm's path relative to the chunk until chunks are rendered. */
 function bundledWasmPlaceholder(output: CrateOutput): string {
   return `__VITE_PLUGIN_CRATE_WASM_${output.info.crateId}__`;
+}
+
+/** `<assetsDir>/<lib>_bg-<hash>.wasm`, like Vite's asset names: hashed, so it caches forever. */
+export function bundledWasmFileName(context: object, output: CrateOutput): string {
+  const { environment } = context as { environment?: { config: { build: { assetsDir: string } } } };
+  const assetsDir = environment?.config.build.assetsDir ?? "assets";
+  return path.posix.join(assetsDir, `${output.info.libName}_bg-${output.wasmHash.slice(0, 8)}.wasm`);
 }
 
 /**
