@@ -2,6 +2,11 @@
 // would otherwise load the playground's root and plugin into the test runner.
 import { defineConfig } from "vitest/config";
 
+// Tests never reach the real wasm-bindgen release host (it is not reachable here, and a
+// test must not depend on it): the CLI is built with cargo install, and the download
+// path is tested against a local server (test/build/cli-download.test.ts).
+process.env.VITE_PLUGIN_CRATE_WASM_BINDGEN_DOWNLOAD = "0";
+
 export default defineConfig({
   test: {
     include: ["test/{unit,build,e2e}/**/*.test.ts"],
@@ -11,6 +16,7 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 240_000,
     hookTimeout: 600_000,
+    env: { VITE_PLUGIN_CRATE_WASM_BINDGEN_DOWNLOAD: "0" },
     reporters: ["default", "./test/helpers/summary-reporter.ts"],
   },
 });

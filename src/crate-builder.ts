@@ -9,9 +9,8 @@ import { loadCrateInfo, type CrateInfo } from "./cargo/metadata.ts";
 import type { WasmOptOptions } from "./options.ts";
 import { CrateError } from "./utils/error.ts";
 import type { Log } from "./utils/log.ts";
-import { writeIfChanged } from "./utils/write-file.ts";
 import { findWasmBindgenCli, type WasmBindgenCliOptions } from "./wasm-bindgen/cli.ts";
-import { crateModuleDeclarations } from "./wasm-bindgen/dts.ts";
+import { crateModuleDeclarations, updateDeclarations, type DeclarationsMode } from "./wasm-bindgen/dts.ts";
 import { generateGlue, WASM_BINDGEN_TARGET, type Glue } from "./wasm-bindgen/generate.ts";
 import { createOptimizer, type WasmOptimizer, type WasmOptSettings } from "./wasm-opt/optimize.ts";
 import { validateWasm } from "./validate/validate-wasm.ts";
@@ -61,7 +60,8 @@ export interface CrateBuildSettings extends CargoBuildOptions {
   /** Applied to release builds only. */
   profile: BuildProfile;
   wasmOpt: (WasmOptSettings & Required<Pick<WasmOptOptions, "onError">>) | false;
-  dts: boolean;
+  /** What happens to `Cargo.toml.d.ts`, or false for nothing. */
+  dts: DeclarationsMode | false;
   wasmBindgen: WasmBindgenCliOptions;
 }
 
@@ -238,7 +238,7 @@ export class CrateBuilder {
     }
     // optimizeStep checked what it optimized; wasm straight from wasm-bindgen gets the engine's check.
     if (glue.wasm === unoptimizedWasm) await validateWasm(glue.wasm, glue.js, this.manifestPath);
-    if (settings.dts) await writeIfChanged(`${this.manifestPath}.d.ts`, crateModuleDeclarations(glue.dts, this.manifestPath));
+    if (settings.dts) await updateDeclarations(this.manifestPath, crateModuleDeclarations(glue.dts), settings.dts);
 
     const glueId = `${GLUE_ID_PREFIX}${outDir}/${info.libName}.js`;
     const modules = new Map([[glueId, glue.js]]);

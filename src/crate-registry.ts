@@ -5,6 +5,7 @@ import { createBuildStats, CrateBuilder, GLUE_ID_PREFIX, type BuildStats, type C
 import type { ResolvedOptions } from "./options.ts";
 import { userCacheDir } from "./utils/cache-dir.ts";
 import { createSerializer } from "./utils/serialize.ts";
+import type { DeclarationsMode } from "./wasm-bindgen/dts.ts";
 
 /**
  * Cargo runs are serialized per target dir across every registry of the process:
@@ -72,6 +73,21 @@ export class CrateRegistry {
   }
 }
 
+/**
+ * `dts: true` writes the declarations, except in builds under CI, which check them: a
+ * committed file that is out of date must fail there, not be rewritten after tsc used it.
+ */
+function declarationsMode(option: ResolvedOptions["dts"], command: "serve" | "build"): DeclarationsMode | false {
+  if (option === false) return false;
+  if (option === "write" || option === "check") return option;
+  return command === "build" && isCI() ? "check" : "write";
+}
+
+/** Is this a CI run? The `CI` variable every CI service sets (as npm, pnpm and Vitest read it). */
+function isCI(env: NodeJS.ProcessEnv = process.env): boolean {
+  return !!env.CI && env.CI !== "0" && env.CI.toLowerCase() !== "false";
+}
+
 /** Options resolved for the current command: release and wasm-opt default by mode. */
 function buildSettings(options: ResolvedOptions, command: "serve" | "build"): CrateBuildSettings {
   const release = options.release ?? command === "build";
@@ -83,10 +99,11 @@ function buildSettings(options: ResolvedOptions, command: "serve" | "build"): Cr
     cargoArgs: options.cargoArgs,
     profile: options.profile,
     wasmOpt,
-    dts: options.dts,
+    dts: declarationsMode(options.dts, command),
     wasmBindgen: {
       path: options.wasmBindgen.path,
       install: options.wasmBindgen.install,
+      download: options.wasmBindgen.download,
       cacheDir: options.wasmBindgen.cacheDir
         ? path.resolve(options.wasmBindgen.cacheDir)
         : path.join(userCacheDir(), "wasm-bindgen-cli"),

@@ -1,5 +1,6 @@
 import type { FilterPattern } from "@rollup/pluginutils";
 import type { BuildProfile } from "./cargo/profile.ts";
+import { RELEASE_BASE_URL } from "./wasm-bindgen/release-download.ts";
 
 export type { BuildProfile } from "./cargo/profile.ts";
 
@@ -54,11 +55,23 @@ export interface WasmBindgenOptions {
    */
   path?: string;
   /**
-   * Install the matching CLI with `cargo install wasm-bindgen-cli` when none is
-   * found. Turn off to get an error that says which version to install instead.
+   * Install the matching CLI into the per-user cache when none is found: the release
+   * archive when it can be downloaded and verified (see `download`), else with
+   * `cargo install wasm-bindgen-cli`. Turn off to get an error that says which version
+   * to install instead.
    * @default true
    */
   install?: boolean;
+  /**
+   * Download the CLI's release archive (checked against the `.sha256sum` published
+   * beside it) rather than building it with `cargo install`: seconds instead of
+   * minutes. `false` always builds with cargo; a string is the base URL of a mirror
+   * laid out like the release host (`<url>/<version>/wasm-bindgen-<version>-<target>.tar.gz`).
+   * A host that cannot be reached falls back to `cargo install`. The env var
+   * `VITE_PLUGIN_CRATE_WASM_BINDGEN_DOWNLOAD` (`0`/`false`, or a URL) wins over this.
+   * @default true (https://github.com/wasm-bindgen/wasm-bindgen/releases/download)
+   */
+  download?: boolean | string;
   /**
    * Folder the CLI is installed into, one subfolder per version.
    * @default `$VITE_PLUGIN_CRATE_CACHE_DIR` or the per-user cache
@@ -152,11 +165,20 @@ export interface Options {
    */
   inlineWasm?: boolean;
   /**
-   * Write `Cargo.toml.d.ts` beside each imported Cargo.toml so TypeScript knows the
-   * crate's exports.
+   * `Cargo.toml.d.ts` beside each imported Cargo.toml, so TypeScript knows the crate's
+   * exports. Commit it, as a lockfile: then `tsc` and editors have the types on a fresh
+   * clone, before anything was built.
+   * - `true`: written whenever the crate's exports change, except in `vite build` under
+   *   CI (the `CI` env var set), where a committed file that is out of date fails the
+   *   build instead, as `npm ci` fails on a stale lockfile: `tsc` ran against old types.
+   * - `"write"`: always written, CI or not (for projects that generate it in CI).
+   * - `"check"`: an existing file is never changed, and one out of date is an error.
+   * - `false`: none.
+   *
+   * In every mode but `false`, a missing file is written.
    * @default true
    */
-  dts?: boolean;
+  dts?: boolean | "write" | "check";
   /**
    * Cross-origin isolation headers on every dev and preview response.
    * `"require-corp"` sends `Cross-Origin-Opener-Policy: same-origin` and
@@ -195,7 +217,7 @@ export interface ResolvedOptions {
   features: string[];
   noDefaultFeatures: boolean;
   cargoArgs: string[];
-  wasmBindgen: { path: string | undefined; install: boolean; cacheDir: string | undefined };
+  wasmBindgen: { path: string | undefined; install: boolean; download: string | false; cacheDir: string | undefined };
   profile: BuildProfile;
   wasmOpt: Required<WasmOptOptions> | false;
   cache: boolean;
@@ -203,7 +225,7 @@ export interface ResolvedOptions {
   sizeReport: { topFunctions: number } | false;
   headersFile: boolean;
   inlineWasm: boolean;
-  dts: boolean;
+  dts: boolean | "write" | "check";
   crossOriginIsolation: "require-corp" | "credentialless" | false;
   /** Undefined: decided per environment. */
   target: "web" | "node" | undefined;
@@ -263,6 +285,10 @@ export function resolveOptions(options: Options = {}, env: NodeJS.ProcessEnv = p
   if (options.target !== undefined && options.target !== "web" && options.target !== "node") {
     throw new Error(`vite-plugin-crate: target must be "web" or "node"; got ${JSON.stringify(options.target)}`);
   }
+  const dts = options.dts ?? true;
+  if (typeof dts !== "boolean" && dts !== "write" && dts !== "check") {
+    throw new Error(`vite-plugin-crate: dts must be true, false, "write" or "check"; got ${JSON.stringify(dts)}`);
+  }
   const nodeWasm = options.nodeWasm ?? "inline";
   if (nodeWasm !== "inline" && nodeWasm !== "file") {
     throw new Error(`vite-plugin-crate: nodeWasm must be "inline" or "file"; got ${JSON.stringify(nodeWasm)}`);
@@ -279,6 +305,7 @@ export function resolveOptions(options: Options = {}, env: NodeJS.ProcessEnv = p
       wasmBindgen: {
         path: options.wasmBindgen?.path,
         install: options.wasmBindgen?.install ?? true,
+        download: resolveDownload(options.wasmBindgen?.download, env.VITE_PLUGIN_CRATE_WASM_BINDGEN_DOWNLOAD),
         cacheDir: options.wasmBindgen?.cacheDir,
       },
       profile,
@@ -296,12 +323,23 @@ export function resolveOptions(options: Options = {}, env: NodeJS.ProcessEnv = p
       sizeReport: resolveSizeReport(options.sizeReport, env.VITE_PLUGIN_CRATE_TOP_FUNCTIONS),
       headersFile: options.headersFile ?? false,
       inlineWasm: options.inlineWasm ?? false,
-      dts: options.dts ?? true,
+      dts,
       crossOriginIsolation: isolation,
       target: options.target,
       nodeWasm,
     },
   };
+}
+
+/** The release host to download the wasm-bindgen CLI from, or false (the env var wins). */
+function resolveDownload(option: boolean | string | undefined, envValue: string | undefined): string | false {
+  const value = envValue === undefined || envValue === "" ? option ?? true : envValue;
+  if (value === false || value === "0" || value === "false") return false;
+  if (value === true || value === "1" || value === "true") return RELEASE_BASE_URL;
+  if (typeof value === "string" && /^https?:\/\//.test(value)) return value;
+  throw new Error(
+    `vite-plugin-crate: wasmBindgen.download (or VITE_PLUGIN_CRATE_WASM_BINDGEN_DOWNLOAD) must be true, false or an http(s) URL; got ${JSON.stringify(value)}`,
+  );
 }
 
 /** The report option with the env var's function count applied (the env var wins). */

@@ -19,7 +19,7 @@ export default async function setup(): Promise<void> {
   const info = await loadCrateInfo(manifest);
   await findWasmBindgenCli(
     info.wasmBindgenVersion,
-    { path: undefined, install: true, cacheDir: path.join(userCacheDir(), "wasm-bindgen-cli") },
+    { path: undefined, install: true, download: false, cacheDir: path.join(userCacheDir(), "wasm-bindgen-cli") },
     createLog(),
     manifest,
   );

@@ -95,7 +95,7 @@ describe("bad input gets a clear error naming the file and the fix", () => {
   test("wasm-bindgen CLI missing and install disabled", async () => {
     const cacheDir = tempOutDir("empty-cli-cache");
     await expect(
-      findWasmBindgenCli("0.2.91", { path: undefined, install: false, cacheDir }, createLog(), "/app/crate/Cargo.toml"),
+      findWasmBindgenCli("0.2.91", { path: undefined, install: false, download: false, cacheDir }, createLog(), "/app/crate/Cargo.toml"),
     ).rejects.toThrow(
       "/app/crate/Cargo.toml needs the wasm-bindgen CLI 0.2.91. Install it with `cargo install wasm-bindgen-cli --version =0.2.91`",
     );

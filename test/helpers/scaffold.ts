@@ -57,14 +57,14 @@ export function freshDir(name: string): string {
 }
 
 /**
- * Packs this repository as npm would publish it (`prepack` builds dist/) and returns the
+ * Packs this repository as npm would publish it (`prepare` builds dist/) and returns the
  * tarball's path: apps install the plugin from it, as users install it from the registry.
  */
 export async function packPlugin(destination: string): Promise<string> {
   const dir = path.join(destination, "pack");
   fs.mkdirSync(dir, { recursive: true });
   await runStep("npm pack", "npm", ["pack", "--pack-destination", dir], { cwd: REPO_ROOT });
-  // Read the folder rather than npm's stdout, which the prepack build also writes to.
+  // Read the folder rather than npm's stdout, which the prepare build also writes to.
   const tarballs = fs.readdirSync(dir).filter((file) => file.endsWith(".tgz"));
   if (tarballs.length !== 1) throw new Error(`npm pack left ${tarballs.length} tarballs in ${dir}`);
   return path.join(dir, tarballs[0]!);

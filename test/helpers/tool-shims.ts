@@ -13,7 +13,7 @@ export async function realWasmBindgen(): Promise<string> {
   const manifest = path.join(REPO_ROOT, "playground/crate/Cargo.toml");
   const { wasmBindgenVersion } = await loadCrateInfo(manifest);
   const cacheDir = path.join(userCacheDir(), "wasm-bindgen-cli");
-  const cli = await findWasmBindgenCli(wasmBindgenVersion, { path: undefined, install: true, cacheDir }, createLog(), manifest);
+  const cli = await findWasmBindgenCli(wasmBindgenVersion, { path: undefined, install: true, download: false, cacheDir }, createLog(), manifest);
   return path.isAbsolute(cli) ? cli : (await execa("sh", ["-c", `command -v ${cli}`])).stdout.trim();
 }
 

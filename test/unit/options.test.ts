@@ -6,7 +6,7 @@ import { binaryenLevels } from "../../src/wasm-opt/optimize.ts";
 
 describe("resolveOptions", () => {
   test("defaults", () => {
-    const { resolved, unknownKeys } = resolveOptions();
+    const { resolved, unknownKeys } = resolveOptions({}, {});
     expect(unknownKeys).toEqual([]);
     expect(resolved).toEqual({
       include: "**/Cargo.toml",
@@ -15,7 +15,12 @@ describe("resolveOptions", () => {
       features: [],
       noDefaultFeatures: false,
       cargoArgs: [],
-      wasmBindgen: { path: undefined, install: true, cacheDir: undefined },
+      wasmBindgen: {
+        path: undefined,
+        install: true,
+        download: "https://github.com/wasm-bindgen/wasm-bindgen/releases/download",
+        cacheDir: undefined,
+      },
       profile: "size",
       wasmOpt: { level: "z", onError: "error", dev: false, native: true, args: [] },
       cache: true,
@@ -27,6 +32,24 @@ describe("resolveOptions", () => {
       target: undefined,
       nodeWasm: "inline",
     });
+  });
+
+  test("wasmBindgen.download: off, a mirror, or the release host; the env var wins", () => {
+    const download = (option: boolean | string | undefined, env?: string) =>
+      resolveOptions({ wasmBindgen: { download: option } }, { VITE_PLUGIN_CRATE_WASM_BINDGEN_DOWNLOAD: env }).resolved
+        .wasmBindgen.download;
+    expect(download(false)).toBe(false);
+    expect(download("https://mirror.example/wb")).toBe("https://mirror.example/wb");
+    expect(download(undefined, "0")).toBe(false);
+    expect(download(true, "false")).toBe(false);
+    expect(download(false, "http://127.0.0.1:8080/r")).toBe("http://127.0.0.1:8080/r");
+    expect(download(false, "1")).toBe("https://github.com/wasm-bindgen/wasm-bindgen/releases/download");
+    expect(() => download("mirror.example")).toThrow(/must be true, false or an http\(s\) URL; got "mirror.example"/);
+  });
+
+  test("dts takes true, false, \"write\" or \"check\"", () => {
+    expect(resolveOptions({ dts: "check" }).resolved.dts).toBe("check");
+    expect(() => resolveOptions({ dts: "always" as never })).toThrow(/dts must be true, false, "write" or "check"/);
   });
 
   test("explicit values win, wasmOpt: false turns optimization off", () => {
