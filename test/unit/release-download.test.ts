@@ -15,7 +15,7 @@ describe("wasm-bindgen release archives", () => {
     // Releases before 0.2.88 publish no checksum: nothing to verify a download against.
     ["linux", "x64", "0.2.87", undefined],
   ])("%s/%s %s → %s", (platform, arch, version, target) => {
-    expect(releaseTarget(version, platform as NodeJS.Platform, arch)).toBe(target);
+    expect(releaseTarget(version, platform as NodeJS.Platform, arch as NodeJS.Architecture)).toBe(target);
   });
 
   test("archive and checksum URLs, with the folder inside the archive", () => {
