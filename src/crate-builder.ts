@@ -185,7 +185,7 @@ export class CrateBuilder {
     const step = await serialize(info.targetDir, async () => {
       const progress = createBuildProgress(info.packageName, info.packageCount, log, info.targetDir);
       stats.cargoRuns++;
-      const cargo = await cargoBuild(info, { ...settings, profileConfig: this.profileConfig }, { signal, progress });
+      const cargo = await cargoBuild(info, { ...settings, profileConfig: this.profileConfig }, { signal, progress, log });
       const cargoWasm = new Uint8Array(await fs.readFile(cargo.wasmPath));
       const cargoWasmHash = sha256(cargoWasm);
       // Same bytes from cargo (a comment-only edit, a touched file): wasm-bindgen and

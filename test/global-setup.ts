@@ -4,16 +4,18 @@ import { loadCrateInfo } from "../src/cargo/metadata.ts";
 import { userCacheDir } from "../src/utils/cache-dir.ts";
 import { createLog } from "../src/utils/log.ts";
 import { findWasmBindgenCli } from "../src/wasm-bindgen/cli.ts";
-import { checkToolchain } from "./helpers/toolchain.ts";
+import { checkToolchain, provisionToolchain } from "./helpers/toolchain.ts";
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 
 /**
- * Fails fast when the toolchain is missing, then makes sure the wasm-bindgen CLI the
+ * Installs what a fresh machine lacks (provisionToolchain), fails fast when something
+ * is still missing, then makes sure the wasm-bindgen CLI the
  * playground needs is installed, through the plugin's own auto-install (a fresh
  * machine takes a few minutes here, once), so no test times out waiting for it.
  */
 export default async function setup(): Promise<void> {
+  await provisionToolchain();
   await checkToolchain();
   const manifest = path.join(root, "playground/crate/Cargo.toml");
   const info = await loadCrateInfo(manifest);

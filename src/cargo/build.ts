@@ -1,7 +1,9 @@
 import fs from "node:fs/promises";
 import { CrateError, type Location } from "../utils/error.ts";
 import { runCargo } from "./command.ts";
+import type { Log } from "../utils/log.ts";
 import type { BuildProgress } from "./progress.ts";
+import { addWasmTarget } from "./wasm-target.ts";
 import { parseDepInfo } from "./dep-info.ts";
 import type { CrateInfo } from "./metadata.ts";
 import { manifestError } from "./metadata.ts";
@@ -54,12 +56,32 @@ export function cargoBuildArgs(crate: CrateInfo, options: CargoBuildOptions): st
   return args;
 }
 
-/** Compiles the crate's lib to wasm and returns where cargo put it. */
-export async function cargoBuild(
-  crate: CrateInfo,
-  options: CargoBuildOptions,
-  run: { signal?: AbortSignal; progress?: BuildProgress } = {},
-): Promise<CargoBuildResult> {
+interface CargoRun {
+  signal?: AbortSignal;
+  progress?: BuildProgress;
+  /** For the one line saying a missing wasm32 target is being added. */
+  log?: Log;
+}
+
+/**
+ * Compiles the crate's lib to wasm and returns where cargo put it. A toolchain without
+ * the wasm32 target gets it from rustup (once), then the build runs again.
+ */
+export async function cargoBuild(crate: CrateInfo, options: CargoBuildOptions, run: CargoRun = {}): Promise<CargoBuildResult> {
+  try {
+    return await cargoBuildOnce(crate, options, run);
+  } catch (error) {
+    if (!(error instanceof CrateError && error.code === "MISSING_TARGET" && run.log)) throw error;
+    const outcome = await addWasmTarget(WASM_TARGET, crate.crateDir, run.log, run.signal);
+    if (!outcome.added) {
+      error.message += `\n\n(rustup target add did not help: ${outcome.reason})`;
+      throw error;
+    }
+    return cargoBuildOnce(crate, options, run);
+  }
+}
+
+async function cargoBuildOnce(crate: CrateInfo, options: CargoBuildOptions, run: CargoRun): Promise<CargoBuildResult> {
   const { progress } = run;
   const result = await runCargo(crate.manifestPath, cargoBuildArgs(crate, options), {
     cwd: crate.crateDir,

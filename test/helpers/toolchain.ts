@@ -7,6 +7,43 @@ export const OLD_NATIVE_WASM_OPT = "/usr/bin/wasm-opt";
 /** The Chromium the browser tests drive (Debian's package; no browser downloads here). */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
+/** Is the wasm32 std installed for the toolchain rustc resolves to here? */
+async function hasWasmStd(): Promise<boolean> {
+  const libdir = await execa("rustc", ["--print", "target-libdir", "--target", "wasm32-unknown-unknown"], { reject: false });
+  const dir = libdir.stdout.trim();
+  return !libdir.failed && fs.existsSync(dir) && fs.readdirSync(dir).some((f) => f.startsWith("libstd-"));
+}
+
+/** Can this process install Debian packages (root, with apt-get)? */
+function canAptInstall(): boolean {
+  return process.getuid?.() === 0 && fs.existsSync("/usr/bin/apt-get");
+}
+
+async function aptInstall(packages: string[]): Promise<void> {
+  console.log(`[provision] apt-get install -y ${packages.join(" ")}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  await execa("apt-get", ["update", "-qq"], { env });
+  await execa("apt-get", ["install", "-y", "-qq", ...packages], { env });
+}
+
+/**
+ * Installs what the suite needs and this machine lacks, so `npm test` works on a fresh
+ * machine with nothing done first: the wasm32 target (rustup), Chromium and Debian's
+ * binaryen (apt, as root). The wasm-bindgen CLI is installed by the plugin itself (global
+ * setup). What cannot be installed here is left to checkToolchain to report.
+ */
+export async function provisionToolchain(): Promise<void> {
+  const cargo = await execa("cargo", ["--version"], { reject: false });
+  if (!cargo.failed && !(await hasWasmStd())) {
+    console.log("[provision] rustup target add wasm32-unknown-unknown");
+    await execa("rustup", ["target", "add", "wasm32-unknown-unknown"], { reject: false, stdio: "inherit" });
+  }
+  const packages: string[] = [];
+  if (!fs.existsSync(CHROMIUM_PATH) && !process.env.CHROMIUM_PATH) packages.push("chromium");
+  if (!fs.existsSync(OLD_NATIVE_WASM_OPT)) packages.push("binaryen");
+  if (packages.length > 0 && canAptInstall()) await aptInstall(packages);
+}
+
 /**
  * Checks what the suite needs and says how to get what is missing. Missing tools fail
  * the run (locally and under CI=true alike): these tests drive the real toolchain,
@@ -16,12 +53,7 @@ export async function checkToolchain(): Promise<void> {
   const problems: string[] = [];
   const cargo = await execa("cargo", ["--version"], { reject: false });
   if (cargo.failed) problems.push("cargo is not on PATH: install Rust with rustup (https://rustup.rs).");
-  const libdir = await execa("rustc", ["--print", "target-libdir", "--target", "wasm32-unknown-unknown"], {
-    reject: false,
-  });
-  const hasStd = !libdir.failed && fs.existsSync(libdir.stdout.trim()) &&
-    fs.readdirSync(libdir.stdout.trim()).some((f) => f.startsWith("libstd-"));
-  if (!hasStd) {
+  if (!(await hasWasmStd())) {
     problems.push(
       "the wasm32-unknown-unknown target is not installed: run `rustup target add wasm32-unknown-unknown` " +
         "(on machines without rustup downloads: ../shared/toolchain/rust-wasm32.sh).",
