@@ -100,7 +100,7 @@ function viteConfigChange(root: string): PlannedFile | undefined {
     return { file, content: NEW_VITE_CONFIG, what: "a Vite config with the plugin" };
   }
   const source = fs.readFileSync(existing, "utf8");
-  if (source.includes("vite-plugin-crate")) return undefined;
+  if (/^\s*import\b[^;]*["']vite-plugin-crate["']/m.test(source)) return undefined;
   const content = registerPlugin(source);
   if (content === undefined) {
     throw new InitError(
@@ -119,7 +119,14 @@ function viteConfigChange(root: string): PlannedFile | undefined {
 export function registerPlugin(source: string): string | undefined {
   if (/\brequire\s*\(|module\.exports/.test(source)) return undefined;
   const code = new MagicString(source);
-  const plugins = /\bplugins\s*:\s*\[/.exec(source);
+  // One `plugins: [`, on a line that is not a comment: with more (build.rollupOptions,
+  // optimizeDeps, a commented-out line) a regex cannot tell which is Vite's.
+  const pluginKeys = [...source.matchAll(/\bplugins\s*:\s*\[/g)];
+  if (pluginKeys.length > 1) return undefined;
+  const plugins = pluginKeys[0];
+  if (plugins && /^\s*(\/\/|\*|\/\*)/.test(source.slice(source.lastIndexOf("\n", plugins.index) + 1, plugins.index))) {
+    return undefined;
+  }
   const config = /(?:defineConfig\s*\(\s*|export\s+default\s+)\{/.exec(source);
   if (plugins) {
     const after = plugins.index + plugins[0].length;

@@ -53,11 +53,17 @@ async function init(root: string, crateFolder: string, types: boolean): Promise<
   }
   applyInit(plan);
   for (const { file, what } of plan) process.stdout.write(`  ${path.relative(root, file)}: ${what}\n`);
-  const manifest = path.join(root, crateFolder, "Cargo.toml");
+  const manifest = path.resolve(root, crateFolder, "Cargo.toml");
   let status = 0;
   if (types) {
     process.stdout.write("Writing the crate's types (a first dev build: cargo compiles wasm-bindgen once)…\n");
-    status = reportTypes(await writeCrateTypes({ root, crates: [manifest], check: false, log: createLog() }), false);
+    try {
+      status = reportTypes(await writeCrateTypes({ root, crates: [manifest], check: false, log: createLog() }), false);
+    } catch (error) {
+      // The crate is in place; only its types are missing, and the next step says how to get them.
+      process.stderr.write(`The types were not written: ${(error as Error).message}\nRun \`npx vite-plugin-crate types\` once that is fixed.\n`);
+      status = 1;
+    }
   }
   const importPath = `../${crateFolder}/Cargo.toml`.replace(/\\/g, "/");
   process.stdout.write(`

@@ -4,6 +4,7 @@ import { createFilter } from "@rollup/pluginutils";
 import { parse as parseToml } from "smol-toml";
 import { configureApi, createApi } from "../api.ts";
 import { resolveOptions, type ResolvedOptions } from "../options.ts";
+import { readTextIfExists } from "../utils/fs.ts";
 import type { Log } from "../utils/log.ts";
 import { declarationsPath } from "../wasm-bindgen/dts.ts";
 import { pluginOptionsFromViteConfig } from "./vite-config.ts";
@@ -27,9 +28,10 @@ export interface TypesResult {
 
 /**
  * `vite-plugin-crate types`: the declarations of each crate, without Vite running. A
- * dev build (the quickest that gives wasm-bindgen its input, and the build `vite dev`
- * shares), with the plugin's options from the app's Vite config, so features and cargo
- * arguments shape the exports as in the app. Fresh clones type-check with committed
+ * dev build (the quickest that gives wasm-bindgen its input; cargo's dev profile, whose
+ * artifacts `vite dev` reuses), with the plugin's options from the app's Vite config, so
+ * features and cargo arguments shape the exports as in the app. Declarations do not
+ * depend on the profile: a dev build's equal a release build's. Fresh clones type-check with committed
  * declarations; this makes them the first time, and after a pull changed Rust code.
  */
 export async function writeCrateTypes(request: TypesRequest): Promise<TypesResult[]> {
@@ -58,14 +60,14 @@ export async function writeCrateTypes(request: TypesRequest): Promise<TypesResul
   // One at a time: crates in one workspace share cargo's target dir anyway.
   for (const manifestPath of manifests) {
     const file = declarationsPath(manifestPath);
-    const before = await fs.readFile(file, "utf8").catch(() => undefined);
+    const before = await readTextIfExists(file);
     if (request.check && before === undefined) {
       results.push({ manifestPath, outcome: "missing" });
       continue;
     }
     try {
       await api.crates.builderFor(manifestPath).build();
-      const after = await fs.readFile(file, "utf8").catch(() => undefined);
+      const after = await readTextIfExists(file);
       results.push({ manifestPath, outcome: request.check ? "checked" : before === after ? "unchanged" : "written" });
     } catch (error) {
       results.push({ manifestPath, outcome: "failed", error: error as Error });

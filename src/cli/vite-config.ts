@@ -22,7 +22,9 @@ export function findViteConfig(root: string): string | undefined {
 /**
  * The options the app gives the plugin in its Vite config, read by loading the config
  * with Vite itself (so TypeScript configs and their imports work), or undefined when
- * there is no config, no Vite, or no vite-plugin-crate in it.
+ * there is no config, no Vite, or no vite-plugin-crate in it. Loaded as for `vite build`:
+ * builds are where committed declarations are checked, so a config that picks features
+ * by command gets the types its builds check against.
  */
 export async function pluginOptionsFromViteConfig(root: string): Promise<ResolvedOptions | undefined> {
   const file = findViteConfig(root);
@@ -33,7 +35,7 @@ export async function pluginOptionsFromViteConfig(root: string): Promise<Resolve
   } catch {
     return undefined; // a Rollup project: its options are not ours to read
   }
-  const loaded = await vite.loadConfigFromFile({ command: "serve", mode: "development" }, file, root, "silent");
+  const loaded = await vite.loadConfigFromFile({ command: "build", mode: "production" }, file, root, "silent");
   const plugins = await flatten(loaded?.config.plugins ?? []);
   const ours = plugins.find((plugin): plugin is Plugin & { api: PluginApi } =>
     plugin.name === "vite-plugin-crate:config" && "api" in plugin,

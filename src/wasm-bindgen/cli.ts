@@ -1,5 +1,5 @@
-import fs from "node:fs/promises";
 import { CrateError } from "../utils/error.ts";
+import { exists } from "../utils/fs.ts";
 import type { Log } from "../utils/log.ts";
 import { cachedCliPath, CLI_EXECUTABLE, cliVersion } from "./cli-version.ts";
 import { installCli } from "./install.ts";
@@ -13,13 +13,6 @@ export interface WasmBindgenCliOptions {
   download: string | false;
   /** Where installed CLIs live, one folder per version. */
   cacheDir: string;
-}
-
-async function exists(file: string): Promise<boolean> {
-  return fs.access(file).then(
-    () => true,
-    () => false,
-  );
 }
 
 // One lookup (and at most one install) per version and process, however many crates ask.

@@ -1,6 +1,6 @@
-import fs from "node:fs/promises";
 import path from "node:path";
 import { CrateError } from "../utils/error.ts";
+import { readTextIfExists } from "../utils/fs.ts";
 import { writeIfChanged } from "../utils/write-file.ts";
 
 /**
@@ -41,14 +41,15 @@ export function declarationsPath(manifestPath: string): string {
 export async function updateDeclarations(manifestPath: string, declarations: string, mode: DeclarationsMode): Promise<void> {
   const file = declarationsPath(manifestPath);
   if (mode === "write") return writeIfChanged(file, declarations);
-  const current = await fs.readFile(file, "utf8").catch(() => undefined);
+  const current = await readTextIfExists(file);
   if (current === undefined) return writeIfChanged(file, declarations);
-  if (current !== declarations) {
+  // A checkout with core.autocrlf turns the committed file's line ends into CRLF.
+  if (current.replace(/\r\n/g, "\n") !== declarations) {
     const relative = path.relative(process.cwd(), file) || file;
     throw new CrateError(
       `${relative} is out of date: the crate's exports changed since it was written, so anything type-checked against it ` +
         "(tsc before vite build) checked old types. Run `npx vite-plugin-crate types` (or a local build) and commit the file. " +
-        'Builds under CI check instead of writing it, as `npm ci` checks a lockfile; set the plugin\'s `dts: "write"` to write it there too.',
+        '(Checked, not rewritten: builds under CI do that with `dts: true`, as `npm ci` checks a lockfile, and `dts: "check"` always does; `dts: "write"` rewrites it.)',
       { file, code: "DTS_OUT_OF_DATE" },
     );
   }

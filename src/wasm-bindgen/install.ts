@@ -4,6 +4,7 @@ import lockfile from "proper-lockfile";
 import { cargoErrorText } from "../cargo/build.ts";
 import { runCargo } from "../cargo/command.ts";
 import { CrateError } from "../utils/error.ts";
+import { exists } from "../utils/fs.ts";
 import type { Log } from "../utils/log.ts";
 import { cachedCliPath, cliVersion } from "./cli-version.ts";
 import { downloadRelease, DownloadError, releaseArchive, releaseTarget } from "./release-download.ts";
@@ -39,14 +40,18 @@ export async function installCli(request: InstallRequest): Promise<void> {
   try {
     // Another process may have installed it while we waited for the lock.
     if (await exists(cachedCliPath(cacheDir, version))) return;
-    // Under the lock, any earlier private folder belongs to an install that died.
+    // Under the lock, any earlier private folder belongs to an install that died, and a
+    // version folder without the CLI is a broken one (emptied by hand): neither may
+    // stand in the way of the rename.
     await removeLeftovers(cacheDir, version);
+    await fs.rm(finalRoot, { recursive: true, force: true });
     const started = Date.now();
     const how = (await tryDownload(request, tempRoot)) ?? (await cargoInstall(request, tempRoot));
     await fs.rename(tempRoot, finalRoot);
     log.info(`installed wasm-bindgen ${version} in ${((Date.now() - started) / 1000).toFixed(1)} s (${how})`);
   } finally {
-    await fs.rm(tempRoot, { recursive: true, force: true });
+    // Release whatever happens: a lock kept fresh by a live process makes others wait for good.
+    await fs.rm(tempRoot, { recursive: true, force: true }).catch(() => undefined);
     await releaseLock().catch(() => undefined);
   }
 }
@@ -67,10 +72,10 @@ async function tryDownload(request: InstallRequest, tempRoot: string): Promise<s
     return "downloaded, checksum verified";
   } catch (error) {
     if (!(error instanceof DownloadError)) throw error;
-    await fs.rm(tempRoot, { recursive: true, force: true });
+    await fs.rm(tempRoot, { recursive: true, force: true }).catch(() => undefined);
     log.warn(
-      `could not download wasm-bindgen ${version}: ${error.message}. Building it with \`cargo install\` instead ` +
-        "(a few minutes, once). Set VITE_PLUGIN_CRATE_WASM_BINDGEN_DOWNLOAD=0 to skip the download.",
+      `could not download wasm-bindgen ${version}: ${error.message}. Building it with \`cargo install\` instead. ` +
+        "Set VITE_PLUGIN_CRATE_WASM_BINDGEN_DOWNLOAD=0 to skip the download.",
     );
     return undefined;
   }
@@ -78,13 +83,11 @@ async function tryDownload(request: InstallRequest, tempRoot: string): Promise<s
 
 async function cargoInstall(request: InstallRequest, tempRoot: string): Promise<string> {
   const { version, cacheDir, log, manifestPath, onPath, signal } = request;
-  if (request.download === false || !releaseTarget(version)) {
-    log.info(
-      `installing wasm-bindgen-cli ${version} to match ${manifestPath}` +
-        (onPath ? ` (wasm-bindgen on PATH is ${onPath})` : "") +
-        `: \`cargo install wasm-bindgen-cli --version =${version}\`. This happens once per version and takes a few minutes.`,
-    );
-  }
+  log.info(
+    `installing wasm-bindgen-cli ${version} to match ${manifestPath}` +
+      (onPath ? ` (wasm-bindgen on PATH is ${onPath})` : "") +
+      `: \`cargo install wasm-bindgen-cli --version =${version}\`. This happens once per version and takes a few minutes.`,
+  );
   const install = (locked: boolean) =>
     runCargo(
       manifestPath,
@@ -141,11 +144,4 @@ async function removeLeftovers(cacheDir: string, version: string): Promise<void>
   for (const entry of await fs.readdir(cacheDir)) {
     if (entry.startsWith(prefix)) await fs.rm(path.join(cacheDir, entry), { recursive: true, force: true });
   }
-}
-
-async function exists(file: string): Promise<boolean> {
-  return fs.access(file).then(
-    () => true,
-    () => false,
-  );
 }

@@ -73,11 +73,26 @@ async function fetchBytes(url: string, signal: AbortSignal, limit: number): Prom
     throw new DownloadError(`${what} ${url} failed (${cause?.code ?? cause?.message ?? (error as Error).message})`);
   };
   const response = await fetch(url, { signal, redirect: "follow" }).catch((error) => failed("reaching", error));
-  if (!response.ok) throw new DownloadError(`${url} answered ${response.status} ${response.statusText}`.trim());
-  const declared = Number(response.headers.get("content-length") ?? 0);
-  if (declared > limit) throw new DownloadError(`${url} is ${declared} bytes, more than a release archive`);
-  const body = await response.arrayBuffer().catch((error) => failed("downloading", error));
-  return Buffer.from(body);
+  if (!response.ok || !response.body) {
+    await response.body?.cancel().catch(() => undefined);
+    throw new DownloadError(`${url} answered ${response.status} ${response.statusText}`.trim());
+  }
+  // Counted while reading: a chunked response declares no length up front.
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (let read = await reader.read(); !read.done; read = await reader.read()) {
+      size += read.value.length;
+      if (size > limit) throw new DownloadError(`${url} sends more than ${limit} bytes: not a release file`);
+      chunks.push(read.value);
+    }
+  } catch (error) {
+    await reader.cancel().catch(() => undefined);
+    if (error instanceof DownloadError) throw error;
+    failed("downloading", error);
+  }
+  return Buffer.concat(chunks);
 }
 
 export interface DownloadOptions {
@@ -115,7 +130,7 @@ export async function downloadRelease(options: DownloadOptions): Promise<string>
     );
   }
 
-  const executable = process.platform === "win32" || target.includes("windows") ? "wasm-bindgen.exe" : "wasm-bindgen";
+  const executable = target.includes("windows") ? "wasm-bindgen.exe" : "wasm-bindgen";
   const inside = `${release.folder}/${executable}`;
   const binDir = path.join(destination, "bin");
   await fs.mkdir(binDir, { recursive: true });

@@ -52,6 +52,7 @@ describe("the tarball", () => {
   });
 });
 
+// One flow in steps, in order, as a user takes them: each test goes on from the last.
 describe("create-vite vanilla-ts + npx vite-plugin-crate init", () => {
   test("init adds the crate, the config and the types, and refuses to run twice", async () => {
     const { app } = await setup;

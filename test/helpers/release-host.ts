@@ -73,7 +73,7 @@ export async function releaseFiles(
   const staging = path.join(scratch, `staging-${version}-${target}`);
   fs.rmSync(staging, { recursive: true, force: true });
   fs.mkdirSync(path.join(staging, folder), { recursive: true });
-  fs.copyFileSync(executable, path.join(staging, folder, "wasm-bindgen"));
+  fs.copyFileSync(executable, path.join(staging, folder, target.includes("windows") ? "wasm-bindgen.exe" : "wasm-bindgen"));
   fs.writeFileSync(path.join(staging, folder, "wasm-bindgen-test-runner"), "#!/bin/sh\n");
   fs.writeFileSync(path.join(staging, folder, "README.md"), "wasm-bindgen\n");
   const file = path.join(scratch, `${folder}.tar.gz`);

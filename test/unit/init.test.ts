@@ -54,6 +54,14 @@ export default {
   test("shapes it cannot edit safely are left to the user", () => {
     expect(registerPlugin(`module.exports = { plugins: [] };`)).toBeUndefined();
     expect(registerPlugin(`export default defineConfig(({ mode }) => config(mode));`)).toBeUndefined();
+    // More than one plugins array, or the only one commented out: which is Vite's?
+    expect(registerPlugin(`export default defineConfig({
+  build: { rollupOptions: { plugins: [visualizer()] } },
+  plugins: [react()],
+});`)).toBeUndefined();
+    expect(registerPlugin(`export default defineConfig({
+  // plugins: [legacy()],
+});`)).toBeUndefined();
   });
 });
 
