@@ -9,7 +9,7 @@
 //   node bench/cli-install.mjs [runs=5] [--cargo]
 //
 // Needs the wasm-bindgen CLI installed already (run `npm test` or `npm run dev` once).
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
@@ -48,9 +48,10 @@ const host = `http://127.0.0.1:${/** @type {import("node:net").AddressInfo} */ (
 
 /**
  * One `vite build` of the playground with the CLI taken from `cacheDir`; seconds.
+ * Spawned asynchronously: the release host runs in this process and must keep answering.
  * @param {string} name @param {string} cacheDir @param {string | false} download
  */
-function build(name, cacheDir, download) {
+async function build(name, cacheDir, download) {
   const config = path.join(scratch, `vite.config.${name}.mjs`);
   // Vite bundles its config file, so it can import the plugin's TypeScript source.
   fs.writeFileSync(
@@ -64,24 +65,30 @@ function build(name, cacheDir, download) {
   );
   const env = { ...process.env, VITE_PLUGIN_CRATE_WASM_BINDGEN_DOWNLOAD: "" };
   const started = performance.now();
-  const result = spawnSync(process.execPath, [vite, "build", "--config", config, "--logLevel", "error"], {
+  const child = spawn(process.execPath, [vite, "build", "--config", config, "--logLevel", "info"], {
     cwd: scratch,
     env,
-    stdio: ["ignore", "ignore", "inherit"],
+    stdio: ["ignore", "pipe", "pipe"],
   });
-  if (result.status !== 0) throw new Error(`vite build (${name}) failed`);
+  let output = "";
+  child.stdout.on("data", (chunk) => (output += chunk));
+  child.stderr.on("data", (chunk) => (output += chunk));
+  const status = await new Promise((resolve) => child.on("exit", resolve));
+  if (status !== 0) throw new Error(`vite build (${name}) failed:\n${output}`);
+  // A download that fell back to cargo install would measure the wrong thing.
+  if (download && !/downloaded, checksum verified/.test(output)) throw new Error(`the CLI was not downloaded:\n${output}`);
   return (performance.now() - started) / 1000;
 }
 
 const median = (/** @type {number[]} */ values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 /** @type {Record<string, number[]>} */
 const rows = { installed: [], download: [], cargo: [] };
-build("warmup", path.join(cacheRoot, "wasm-bindgen-cli"), false); // cargo's target dir warm
+await build("warmup", path.join(cacheRoot, "wasm-bindgen-cli"), false); // cargo's target dir warm
 for (let run = 0; run < runs; run++) {
-  rows.installed.push(build("installed", path.join(cacheRoot, "wasm-bindgen-cli"), false));
-  rows.download.push(build("download", fs.mkdtempSync(path.join(scratch, "cli-")), host));
+  rows.installed.push(await build("installed", path.join(cacheRoot, "wasm-bindgen-cli"), false));
+  rows.download.push(await build("download", fs.mkdtempSync(path.join(scratch, "cli-")), host));
 }
-if (withCargo) rows.cargo.push(build("cargo", fs.mkdtempSync(path.join(scratch, "cli-")), false));
+if (withCargo) rows.cargo.push(await build("cargo", fs.mkdtempSync(path.join(scratch, "cli-")), false));
 server.close();
 
 const base = median(rows.installed);

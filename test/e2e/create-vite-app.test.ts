@@ -52,6 +52,20 @@ describe("the tarball", () => {
   });
 });
 
+describe("a git install", () => {
+  test("npm install from the repository builds dist/ (prepare), and the bin runs", async () => {
+    const dir = freshDir("git-install");
+    fs.writeFileSync(path.join(dir, "package.json"), '{ "name": "git-install-probe", "private": true }\n');
+    // The committed HEAD, as `npm install github:owner/repo` would fetch it.
+    await runStep("npm install git+file://", "npm", ["install", "--no-audit", "--no-fund", `git+file://${REPO_ROOT}`], { cwd: dir });
+    const installed = path.join(dir, "node_modules/vite-plugin-crate");
+    expect(fs.existsSync(path.join(installed, "dist/index.js"))).toBe(true);
+    expect(fs.existsSync(path.join(installed, "dist/index.d.ts"))).toBe(true);
+    const help = await execa("npx", ["vite-plugin-crate", "--help"], { cwd: dir, all: true });
+    expect(help.all).toContain("vite-plugin-crate init");
+  }, 600_000);
+});
+
 // One flow in steps, in order, as a user takes them: each test goes on from the last.
 describe("create-vite vanilla-ts + npx vite-plugin-crate init", () => {
   test("init adds the crate, the config and the types, and refuses to run twice", async () => {
