@@ -11,7 +11,7 @@ import { CrateError } from "./utils/error.ts";
 import type { Log } from "./utils/log.ts";
 import { findWasmBindgenCli, type WasmBindgenCliOptions } from "./wasm-bindgen/cli.ts";
 import { crateModuleDeclarations, updateDeclarations, type DeclarationsMode } from "./wasm-bindgen/dts.ts";
-import { generateGlue, WASM_BINDGEN_TARGET, type Glue } from "./wasm-bindgen/generate.ts";
+import { generateGlue, wasmBindgenFlags, type Glue } from "./wasm-bindgen/generate.ts";
 import { createOptimizer, type WasmOptimizer, type WasmOptSettings } from "./wasm-opt/optimize.ts";
 import { validateWasm } from "./validate/validate-wasm.ts";
 import { optimizeStep } from "./wasm-opt/optimize-step.ts";
@@ -192,8 +192,10 @@ export class CrateBuilder {
       // everything after it would produce the same output again.
       if (previous?.cargoWasmHash === cargoWasmHash) return { cargo, cargoWasmHash, glue: undefined };
       // By the hash already taken: hashing megabytes of debug wasm twice shows in the edit loop.
-      const key = cacheKey("wasm-bindgen", info.wasmBindgenVersion, WASM_BINDGEN_TARGET, info.libName, cargoWasmHash, wasmBindgenEnv());
-      const cached = await cache.readGlue(info.crateId, key).catch(() => undefined);
+      // The flags we pass, from the function that builds the command line: a change to
+      // how wasm-bindgen is called can never bring back glue made the old way.
+      const key = cacheKey("wasm-bindgen", info.wasmBindgenVersion, wasmBindgenFlags(info.libName), cargoWasmHash, wasmBindgenEnv());
+      const cached = await cache.readGlue(info.crateId, key);
       if (cached) {
         stats.wasmBindgenCacheHits++;
         log.debug(`${info.packageName}: wasm-bindgen output from the cache (${key})`);
@@ -208,7 +210,7 @@ export class CrateBuilder {
         manifestPath: this.manifestPath,
         signal,
       });
-      await cache.writeGlue(info.crateId, key, glue).catch((error: Error) => log.debug(`cache not written: ${error.message}`));
+      await cache.writeGlue(info.crateId, key, glue);
       return { cargo, cargoWasmHash, glue };
     });
     const { cargo, cargoWasmHash, glue } = step;

@@ -45,7 +45,10 @@ export class CrateRegistry {
         signal: this.stop.signal,
         // Builds only: in dev, writing megabytes of debug wasm per save would slow the
         // edit loop (~25 ms) for a gain only at server start.
-        cache: createBuildCache(this.cacheEnabled && this.settings.command === "build" ? this.settings.cacheDir : undefined),
+        cache: createBuildCache(
+          this.cacheEnabled && this.settings.command === "build" ? this.settings.cacheDir : undefined,
+          this.settings.log,
+        ),
         stats: this.stats,
       });
       this.builders.set(manifestPath, builder);

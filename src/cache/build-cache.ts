@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
+import type { Log } from "../utils/log.ts";
 import { staleFiles, touch } from "../utils/recent-files.ts";
 import { writeFileAtomically } from "../utils/write-file.ts";
 import type { Glue } from "../wasm-bindgen/generate.ts";
@@ -12,7 +13,11 @@ const ENTRIES_KEPT = 4;
  * A content-addressed store of wasm-bindgen and wasm-opt results on disk. Keys hash
  * everything that shapes a result (input wasm bytes, options, tool versions), so an
  * entry never needs invalidating: a change makes a new key. Entries are written to a
- * temporary name and renamed, so a reader never sees half a file.
+ * temporary name and renamed, so a reader never sees half a file, and each carries the
+ * sha256 of its wasm, so a damaged one (truncated, overwritten) is a miss, never served.
+ *
+ * The cache never fails a build: a read that goes wrong is a miss, a write that goes
+ * wrong (a read-only or full disk) is one warning, and the build goes on without it.
  */
 export interface BuildCache {
   readGlue(crate: string, key: string): Promise<Glue | undefined>;
@@ -22,7 +27,10 @@ export interface BuildCache {
 }
 
 /** Bumped when what an entry holds changes shape, so old entries are never misread. */
-const CACHE_FORMAT = 1;
+const CACHE_FORMAT = 2;
+
+/** A wasm-opt entry: the sha256 of the wasm, then the wasm. */
+const DIGEST_BYTES = 32;
 
 /** The sha256 of `parts` (and the cache format) as JSON; byte arrays go in as their own sha256. */
 export function cacheKey(...parts: unknown[]): string {
@@ -37,7 +45,7 @@ export function sha256(bytes: Uint8Array): string {
 }
 
 /** A cache under `dir`, or one that never hits when `dir` is undefined (caching is off). */
-export function createBuildCache(dir: string | undefined): BuildCache {
+export function createBuildCache(dir: string | undefined, log?: Log): BuildCache {
   if (!dir) {
     return {
       readGlue: async () => undefined,
@@ -48,38 +56,80 @@ export function createBuildCache(dir: string | undefined): BuildCache {
   }
   const glueDir = path.join(dir, "wasm-bindgen");
   const wasmDir = path.join(dir, "wasm-opt");
+  let warned = false;
+  /** A read that fails (missing, damaged, unreadable) is a miss. */
+  const read = async <T>(what: string, task: () => Promise<T | undefined>): Promise<T | undefined> => {
+    try {
+      return await task();
+    } catch (error) {
+      log?.debug(`cache entry ${what} not used: ${(error as Error).message}`);
+      return undefined;
+    }
+  };
+  /** A write that fails costs the next build a rerun, not this one its result. */
+  const write = async (task: () => Promise<void>): Promise<void> => {
+    try {
+      await task();
+    } catch (error) {
+      if (!warned) log?.warn(`the build cache in ${dir} cannot be written (${(error as Error).message}); building without it`);
+      warned = true;
+    }
+  };
   return {
-    async readGlue(crate, key) {
-      const base = path.join(glueDir, `${crate}-${key}`);
-      const [json, wasm] = await Promise.all([readIfExists(`${base}.json`), readIfExists(`${base}.wasm`)]);
-      if (!json || !wasm) return undefined;
-      const stored = JSON.parse(json.toString("utf8")) as { js: string; dts: string; snippets: [string, string][] };
-      await touch(`${base}.json`);
-      return { js: stored.js, dts: stored.dts, snippets: new Map(stored.snippets), wasm: new Uint8Array(wasm) };
-    },
-    async writeGlue(crate, key, glue) {
-      const base = path.join(glueDir, `${crate}-${key}`);
-      // The wasm first: an entry counts once its .json exists.
-      await writeFileAtomically(`${base}.wasm`, glue.wasm);
-      await writeFileAtomically(`${base}.json`, JSON.stringify({ js: glue.js, dts: glue.dts, snippets: [...glue.snippets] }));
-      await prune(glueDir, crate, ".json", [".json", ".wasm"]);
-    },
-    async readWasm(crate, key) {
-      const file = path.join(wasmDir, `${crate}-${key}.wasm`);
-      const wasm = await readIfExists(file);
-      if (!wasm) return undefined;
-      await touch(file);
-      return new Uint8Array(wasm);
-    },
-    async writeWasm(crate, key, wasm) {
-      await writeFileAtomically(path.join(wasmDir, `${crate}-${key}.wasm`), wasm);
-      await prune(wasmDir, crate, ".wasm", [".wasm"]);
-    },
+    readGlue: (crate, key) =>
+      read(`${crate}-${key}`, async () => {
+        const base = path.join(glueDir, `${crate}-${key}`);
+        const [json, wasm] = await Promise.all([readIfExists(`${base}.json`), readIfExists(`${base}.wasm`)]);
+        if (!json || !wasm) return undefined;
+        const stored = JSON.parse(json.toString("utf8")) as GlueEntry;
+        if (stored.wasmSha256 !== sha256(wasm)) throw new Error("its wasm does not match its recorded sha256");
+        await touch(`${base}.json`);
+        return { js: stored.js, dts: stored.dts, snippets: new Map(stored.snippets), wasm: new Uint8Array(wasm) };
+      }),
+    writeGlue: (crate, key, glue) =>
+      write(async () => {
+        const base = path.join(glueDir, `${crate}-${key}`);
+        const entry: GlueEntry = { js: glue.js, dts: glue.dts, snippets: [...glue.snippets], wasmSha256: sha256(glue.wasm) };
+        // The wasm first: an entry counts once its .json exists.
+        await writeFileAtomically(`${base}.wasm`, glue.wasm);
+        await writeFileAtomically(`${base}.json`, JSON.stringify(entry));
+        await prune(glueDir, crate, ".json", [".json", ".wasm"]);
+      }),
+    readWasm: (crate, key) =>
+      read(`${crate}-${key}`, async () => {
+        const file = path.join(wasmDir, `${crate}-${key}.wasm`);
+        const entry = await readIfExists(file);
+        if (!entry) return undefined;
+        const wasm = entry.subarray(DIGEST_BYTES);
+        if (!entry.subarray(0, DIGEST_BYTES).equals(createHash("sha256").update(wasm).digest())) {
+          throw new Error("its wasm does not match its recorded sha256");
+        }
+        await touch(file);
+        return new Uint8Array(wasm);
+      }),
+    writeWasm: (crate, key, wasm) =>
+      write(async () => {
+        const digest = createHash("sha256").update(wasm).digest();
+        await writeFileAtomically(path.join(wasmDir, `${crate}-${key}.wasm`), Buffer.concat([digest, wasm]));
+        await prune(wasmDir, crate, ".wasm", [".wasm"]);
+      }),
   };
 }
 
+/** What a wasm-bindgen entry's .json holds; its wasm is the .json's sibling. */
+interface GlueEntry {
+  js: string;
+  dts: string;
+  snippets: [string, string][];
+  wasmSha256: string;
+}
+
+/** The file's bytes, or undefined when there is none; other read errors are thrown. */
 async function readIfExists(file: string): Promise<Buffer | undefined> {
-  return fs.readFile(file).catch(() => undefined);
+  return fs.readFile(file).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT") return undefined;
+    throw error;
+  });
 }
 
 /** Deletes all but the ENTRIES_KEPT most recently used entries of `crate`. */

@@ -18,18 +18,17 @@ export interface Glue {
   snippets: Map<string, string>;
 }
 
-/**
- * The kind of glue we ask wasm-bindgen for. Part of the cache key of its output, so
- * changing how we call it can never bring back glue made the old way.
- */
-export const WASM_BINDGEN_TARGET = "web --omit-default-module-path";
-
 /** The wasm-bindgen arguments; pure so tests can check them. */
 export function wasmBindgenArgs(wasmPath: string, outDir: string, outName: string): string[] {
+  return [wasmPath, "--out-dir", outDir, ...wasmBindgenFlags(outName)];
+}
+
+/**
+ * Every argument but the paths: what shapes the output, and so part of the cache key
+ * of wasm-bindgen's results (taken from here, it cannot drift from the real call).
+ */
+export function wasmBindgenFlags(outName: string): string[] {
   return [
-    wasmPath,
-    "--out-dir",
-    outDir,
     "--out-name",
     outName,
     // One ESM file with an explicit `init(url)`: works in every bundler and in dev

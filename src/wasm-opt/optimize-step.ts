@@ -29,7 +29,7 @@ export async function optimizeStep(options: {
 }): Promise<Uint8Array> {
   const { crate, crateId, manifestPath, wasm, optimizer, cache, stats, log } = options;
   const key = cacheKey("wasm-opt", optimizer.id, wasm);
-  const cached = await cache.readWasm(crateId, key).catch(() => undefined);
+  const cached = await cache.readWasm(crateId, key);
   if (cached) {
     // Entries are written only after passing the checks below.
     stats.wasmOptCacheHits++;
@@ -61,6 +61,6 @@ export async function optimizeStep(options: {
     log.warn(`${failure.message}\nShipping the unoptimized wasm.`);
     return wasm;
   }
-  await cache.writeWasm(crateId, key, optimized).catch((error: Error) => log.debug(`cache not written: ${error.message}`));
+  await cache.writeWasm(crateId, key, optimized);
   return optimized;
 }

@@ -241,6 +241,28 @@ describe("cache", () => {
     const uncached = await buildApp({ cache: false }, root);
     expect(uncached.api.crates.stats).toMatchObject({ wasmBindgenRuns: 1, wasmOptRuns: 1, wasmBindgenCacheHits: 0 });
   }, 240_000);
+
+  test("damaged cache entries are ignored and rebuilt, never served", async () => {
+    const root = tempOutDir("damaged-cache-app");
+    const first = await buildApp({}, root);
+    const cacheRoot = path.join(root, ".vite/vite-plugin-crate");
+    const entries = fs.readdirSync(cacheRoot, { recursive: true, encoding: "utf8" })
+      .filter((file) => /\.(wasm|json)$/.test(file))
+      .map((file) => path.join(cacheRoot, file));
+    expect(entries.length).toBeGreaterThanOrEqual(3);
+    // Truncate every wasm, turn every .json into garbage.
+    for (const file of entries) {
+      const bytes = fs.readFileSync(file);
+      fs.writeFileSync(file, file.endsWith(".json") ? "{garbage" : bytes.subarray(0, bytes.length >> 1));
+    }
+    const second = await buildApp({}, root);
+    expect(second.api.crates.stats).toMatchObject({ wasmBindgenRuns: 1, wasmOptRuns: 1, wasmBindgenCacheHits: 0, wasmOptCacheHits: 0 });
+    expect(second.wasm.equals(first.wasm)).toBe(true);
+    // The rebuilt entries replaced the damaged ones: a third build hits them.
+    const third = await buildApp({}, root);
+    expect(third.api.crates.stats).toMatchObject({ wasmBindgenCacheHits: 1, wasmOptCacheHits: 1 });
+    expect(third.wasm.equals(first.wasm)).toBe(true);
+  }, 240_000);
 });
 
 describe("size report", () => {
