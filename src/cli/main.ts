@@ -2,6 +2,7 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { createLog } from "../utils/log.ts";
+import { declarationsPath } from "../wasm-bindgen/dts.ts";
 import { applyInit, InitError, planInit } from "./init.ts";
 import { writeCrateTypes, type TypesResult } from "./types.ts";
 
@@ -81,7 +82,7 @@ editors check calls into Rust before anything was built.
 function reportTypes(results: TypesResult[], check: boolean): number {
   let failed = 0;
   for (const { manifestPath, outcome, error } of results) {
-    const file = path.relative(process.cwd(), `${manifestPath}.d.ts`);
+    const file = path.relative(process.cwd(), declarationsPath(manifestPath));
     if (outcome === "failed") {
       failed++;
       process.stderr.write(`✗ ${file}\n${error?.message}\n`);

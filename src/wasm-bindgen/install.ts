@@ -46,7 +46,9 @@ export async function installCli(request: InstallRequest): Promise<void> {
     await removeLeftovers(cacheDir, version);
     await fs.rm(finalRoot, { recursive: true, force: true });
     const started = Date.now();
-    const how = (await tryDownload(request, tempRoot)) ?? (await cargoInstall(request, tempRoot));
+    const downloaded = await tryDownload(request, tempRoot);
+    // A failed download has already said, in its one line, that cargo install comes next.
+    const how = typeof downloaded === "string" ? downloaded : await cargoInstall(request, tempRoot, downloaded === undefined);
     await fs.rename(tempRoot, finalRoot);
     log.info(`installed wasm-bindgen ${version} in ${((Date.now() - started) / 1000).toFixed(1)} s (${how})`);
   } finally {
@@ -56,8 +58,12 @@ export async function installCli(request: InstallRequest): Promise<void> {
   }
 }
 
-/** Downloads and verifies the release; undefined (after one line saying why) when that is not possible. */
-async function tryDownload(request: InstallRequest, tempRoot: string): Promise<string | undefined> {
+/**
+ * Downloads and verifies the release. Returns how the CLI was installed; false when the
+ * download failed (after one line saying why and that cargo comes next); undefined when
+ * no download was tried (turned off, or no release for this platform).
+ */
+async function tryDownload(request: InstallRequest, tempRoot: string): Promise<string | false | undefined> {
   const { version, download, log, manifestPath } = request;
   const target = releaseTarget(version);
   if (download === false || !target) return undefined;
@@ -74,20 +80,23 @@ async function tryDownload(request: InstallRequest, tempRoot: string): Promise<s
     if (!(error instanceof DownloadError)) throw error;
     await fs.rm(tempRoot, { recursive: true, force: true }).catch(() => undefined);
     log.warn(
-      `could not download wasm-bindgen ${version}: ${error.message}. Building it with \`cargo install\` instead. ` +
+      `could not download wasm-bindgen ${version}: ${error.message}. Building it with \`cargo install\` instead ` +
+        "(a few minutes, once). " +
         "Set VITE_PLUGIN_CRATE_WASM_BINDGEN_DOWNLOAD=0 to skip the download.",
     );
-    return undefined;
+    return false;
   }
 }
 
-async function cargoInstall(request: InstallRequest, tempRoot: string): Promise<string> {
+async function cargoInstall(request: InstallRequest, tempRoot: string, announce: boolean): Promise<string> {
   const { version, cacheDir, log, manifestPath, onPath, signal } = request;
-  log.info(
-    `installing wasm-bindgen-cli ${version} to match ${manifestPath}` +
-      (onPath ? ` (wasm-bindgen on PATH is ${onPath})` : "") +
-      `: \`cargo install wasm-bindgen-cli --version =${version}\`. This happens once per version and takes a few minutes.`,
-  );
+  if (announce) {
+    log.info(
+      `installing wasm-bindgen-cli ${version} to match ${manifestPath}` +
+        (onPath ? ` (wasm-bindgen on PATH is ${onPath})` : "") +
+        `: \`cargo install wasm-bindgen-cli --version =${version}\`. This happens once per version and takes a few minutes.`,
+    );
+  }
   const install = (locked: boolean) =>
     runCargo(
       manifestPath,

@@ -144,6 +144,8 @@ describe("a download that cannot be trusted is never installed: one line says wh
     const warning = lines.find((line) => line.startsWith(`could not download wasm-bindgen ${MISSING}`));
     expect(warning).toMatch(reason);
     expect(warning).toContain("Building it with `cargo install` instead");
+    // One line says it all: no second announcement of the cargo install.
+    expect(lines.filter((line) => line.startsWith("installing wasm-bindgen-cli"))).toEqual([]);
     // cargo install ran (and failed: crates.io has no 0.2.999); nothing was left behind.
     expect(cacheEntries(req.cacheDir)).toEqual([]);
   });
