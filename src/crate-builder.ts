@@ -15,6 +15,7 @@ import { generateGlue, wasmBindgenFlags, type Glue } from "./wasm-bindgen/genera
 import { createOptimizer, type WasmOptimizer, type WasmOptSettings } from "./wasm-opt/optimize.ts";
 import { validateWasm } from "./validate/validate-wasm.ts";
 import { optimizeStep } from "./wasm-opt/optimize-step.ts";
+import { Rebuilder } from "./rebuilder.ts";
 
 /** Prefix of the module ids of generated glue and snippets (virtual: served from memory). */
 export const GLUE_ID_PREFIX = "\0vite-plugin-crate:";
@@ -78,38 +79,50 @@ export interface CrateBuilderContext {
 
 /**
  * Builds one crate through the whole pipeline (cargo → wasm-bindgen → wasm-opt →
- * declarations) and remembers the result until a watched file changes. Builds never
- * overlap: a request during a build waits for it, and changes that arrive during a
- * build cause exactly one follow-up build.
+ * declarations) and knows which files it read. When builds run (never overlapping,
+ * reused until a change, one follow-up for a burst of changes) is the Rebuilder's
+ * business: see rebuilder.ts.
  */
 export class CrateBuilder {
   readonly manifestPath: string;
+  /** When builds run; the dev server listens to it for finished rebuilds. */
+  readonly rebuilds: Rebuilder<CrateOutput>;
   private readonly context: CrateBuilderContext;
   private info: CrateInfo | undefined;
   /** `--config` arguments of the build profile, worked out with the crate's metadata. */
   private profileConfig: string[] | undefined;
   private optimizer: Promise<WasmOptimizer> | undefined;
-  private stale = true;
-  private running: Promise<CrateOutput> | undefined;
-  private last: Promise<CrateOutput> | undefined;
   /** Files whose change must rebuild the crate: the last good build's dep-info and manifests. */
   watchFiles: string[];
-  /** The last successful build, for serving its modules while a newer one runs. */
-  lastOutput: CrateOutput | undefined;
 
   constructor(manifestPath: string, context: CrateBuilderContext) {
     this.manifestPath = manifestPath;
     this.context = context;
     this.watchFiles = [manifestPath];
+    this.rebuilds = new Rebuilder({ run: (signal) => this.runPipeline(signal), signal: context.signal });
   }
 
-  /** Marks the crate out of date after `file` changed; manifests also reset metadata. */
-  invalidate(file?: string): void {
-    this.stale = true;
-    if (!file || /Cargo\.(toml|lock)$/.test(file)) {
+  /** The last successful build, for serving its modules while a newer one runs. */
+  get lastOutput(): CrateOutput | undefined {
+    return this.rebuilds.latest;
+  }
+
+  /** The current build: the last one while nothing changed, else a fresh one. */
+  build(): Promise<CrateOutput> {
+    return this.rebuilds.get();
+  }
+
+  /**
+   * `file` changed: the crate is out of date (a manifest also resets its metadata).
+   * With `rebuild`, the build starts without waiting for a request (the dev server).
+   */
+  invalidate(file: string, { rebuild = false } = {}): void {
+    if (/Cargo\.(toml|lock)$/.test(file)) {
       this.info = undefined;
       this.profileConfig = undefined;
     }
+    if (rebuild) this.rebuilds.rebuild(file);
+    else this.rebuilds.invalidate(file);
   }
 
   /**
@@ -125,52 +138,16 @@ export class CrateBuilder {
     return !relative.startsWith("..") && !path.isAbsolute(relative) && !isInside(absolute, targetDir);
   }
 
-  /** The current build: the cached one while nothing changed, else a fresh one. */
-  build(): Promise<CrateOutput> {
-    if (this.running) {
-      const rerun = () => this.build();
-      return this.running.then(rerun, rerun);
-    }
-    if (!this.stale && this.last) return this.last;
-    this.stale = false;
-    const run = this.runPipeline();
-    this.running = run;
-    this.last = run;
-    const done = () => {
-      if (this.running === run) this.running = undefined;
-    };
-    run.then((output) => {
-      this.lastOutput = output;
-      done();
-    }, done);
-    return run;
-  }
-
-  /** True while a change has not been built yet (a newer build is coming). */
-  get isStale(): boolean {
-    return this.stale;
-  }
-
-  /** Is a build running right now? */
-  get isBuilding(): boolean {
-    return this.running !== undefined;
-  }
-
-  /** Resolves once no build is running (whatever its outcome). */
-  async idle(): Promise<void> {
-    while (this.running) await this.running.catch(() => undefined);
-  }
-
-  private async runPipeline(): Promise<CrateOutput> {
+  private async runPipeline(signal: AbortSignal): Promise<CrateOutput> {
     try {
-      return await this.runSteps();
+      return await this.runSteps(signal);
     } catch (error) {
       throw error instanceof CrateError ? await withCodeFrame(error) : error;
     }
   }
 
-  private async runSteps(): Promise<CrateOutput> {
-    const { settings, log, serialize, signal, cache, stats } = this.context;
+  private async runSteps(signal: AbortSignal): Promise<CrateOutput> {
+    const { settings, log, serialize, cache, stats } = this.context;
     const started = Date.now();
     this.info ??= await loadCrateInfo(this.manifestPath, { signal });
     const info = this.info;

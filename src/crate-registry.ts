@@ -1,7 +1,8 @@
 import path from "node:path";
 import type { Settings } from "./api.ts";
 import { createBuildCache } from "./cache/build-cache.ts";
-import { createBuildStats, CrateBuilder, GLUE_ID_PREFIX, type BuildStats, type CrateBuildSettings } from "./crate-builder.ts";
+import { createBuildStats, CrateBuilder, GLUE_ID_PREFIX, type BuildStats, type CrateBuildSettings, type CrateOutput } from "./crate-builder.ts";
+import type { RebuildOutcome } from "./rebuilder.ts";
 import type { ResolvedOptions } from "./options.ts";
 import { userCacheDir } from "./utils/cache-dir.ts";
 import { createSerializer } from "./utils/serialize.ts";
@@ -22,6 +23,8 @@ const serialize = createSerializer();
 export class CrateRegistry {
   /** Counts of what the builders ran and took from the cache: tests read them to see what ran. */
   readonly stats: BuildStats = createBuildStats();
+  /** Hears every crate's finished rebuilds (the dev server brings them to the page). */
+  onRebuilt: ((builder: CrateBuilder, outcome: RebuildOutcome<CrateOutput>) => void) | undefined;
   private readonly builders = new Map<string, CrateBuilder>();
   private readonly stop = new AbortController();
   private readonly buildSettings: CrateBuildSettings;
@@ -51,6 +54,8 @@ export class CrateRegistry {
         ),
         stats: this.stats,
       });
+      const created = builder;
+      builder.rebuilds.onRebuilt = (outcome) => this.onRebuilt?.(created, outcome);
       this.builders.set(manifestPath, builder);
     }
     return builder;
@@ -70,7 +75,7 @@ export class CrateRegistry {
     return undefined;
   }
 
-  /** Stops every cargo and wasm-bindgen the builders started (the dev server is closing). */
+  /** Stops every build running and to come: cargo, wasm-bindgen, pending rebuilds (the dev server is closing). */
   abort(): void {
     this.stop.abort();
   }

@@ -2,9 +2,9 @@ import path from "node:path";
 import type { Plugin, ViteDevServer } from "vite";
 import type { PluginApi } from "../api.ts";
 import type { CrateRegistry } from "../crate-registry.ts";
-import { CancelledError } from "../utils/run-command.ts";
 import { ERROR_CLEARED_EVENT } from "../codegen/crate-module.ts";
 import { sameOutput, type CrateBuilder, type CrateOutput } from "../crate-builder.ts";
+import type { RebuildOutcome } from "../rebuilder.ts";
 import { DevServerState } from "../dev-server/dev-server-state.ts";
 import { wasmMiddleware } from "../dev-server/wasm-middleware.ts";
 import { toRollupError } from "../utils/error.ts";
@@ -35,15 +35,13 @@ export function devServerPlugin(api: PluginApi): Plugin {
       const dev = new DevServerState(server, (file) => isFileLoadingAllowed(server.config, file));
       api.dev = dev;
       server.middlewares.use(wasmMiddleware(api.settings.base, dev.wasmByUrl));
-      const rebuildLoop = createRebuildLoop(server, api, dev);
+      api.crates.onRebuilt = createPageUpdater(server, api, dev);
       // Listen before Vite's own handler, so a crate is stale before anything can ask
-      // for it. Every change starts (or joins) a rebuild; edits that land during a
-      // build share the one follow-up build.
+      // for it. Every change starts a rebuild, or joins the one follow-up build that
+      // changes during a running build share (see rebuilder.ts).
       const onChange = (file: string) => {
         for (const builder of api.crates.values()) {
-          if (!builder.watches(file)) continue;
-          builder.invalidate(file);
-          void rebuildLoop(builder, file);
+          if (builder.watches(file)) builder.invalidate(file, { rebuild: true });
         }
       };
       for (const event of ["add", "change", "unlink"] as const) server.watcher.prependListener(event, onChange);
@@ -63,64 +61,27 @@ export function devServerPlugin(api: PluginApi): Plugin {
 }
 
 /**
- * After a build, edits that came in during it wait for this much quiet before the
- * follow-up build starts, so a burst of saves (an editor's save-all, a formatter, a
- * git checkout) costs one more build, not one per save. A lone edit never waits.
+ * Brings each finished rebuild to the page: a hot update when the output changed, a
+ * full reload when the page never ran the crate, the overlay when the build failed.
+ * The rebuilder reports each build once, and only the newest.
  */
-const BURST_QUIET_MS = 100;
-
-/**
- * Rebuilds a crate after a change and brings the page up to date: a hot update when
- * the output changed, a full reload when the page never ran the crate, the overlay
- * when the build failed.
- */
-function createRebuildLoop(server: ViteDevServer, api: PluginApi, dev: DevServerState) {
-  /** Builds and errors already brought to the page (several changes can share one build). */
-  const handled = new WeakSet<object>();
+function createPageUpdater(server: ViteDevServer, api: PluginApi, dev: DevServerState) {
   /** Crates whose error the overlay shows: their next good build must clear it. */
   const showingError = new Set<string>();
-  /** When each crate last saw a change. */
-  const lastChange = new Map<CrateBuilder, number>();
-  /** How many changes of each crate are waiting for a build to end and the burst to settle. */
-  const waiting = new Map<CrateBuilder, number>();
 
-  /** Waits for the running build, then for BURST_QUIET_MS without a new change. */
-  async function settle(builder: CrateBuilder): Promise<void> {
-    waiting.set(builder, (waiting.get(builder) ?? 0) + 1);
-    try {
-      await builder.idle();
-      for (let quiet = Date.now() - lastChange.get(builder)!; quiet < BURST_QUIET_MS; quiet = Date.now() - lastChange.get(builder)!) {
-        await new Promise((resolve) => setTimeout(resolve, BURST_QUIET_MS - quiet));
-      }
-    } finally {
-      waiting.set(builder, waiting.get(builder)! - 1);
-    }
-  }
-
-  return async function rebuild(builder: CrateBuilder, file: string): Promise<void> {
+  async function update(builder: CrateBuilder, outcome: RebuildOutcome<CrateOutput>): Promise<void> {
     const manifest = builder.manifestPath;
-    lastChange.set(builder, Date.now());
-    if (builder.isBuilding || (waiting.get(builder) ?? 0) > 0) await settle(builder);
-    let output: CrateOutput;
-    try {
-      output = await builder.build();
-    } catch (error) {
-      // A newer change is already being built, or the server is closing: stay quiet.
-      if (error instanceof CancelledError || builder.isStale || handled.has(error as object)) return;
-      handled.add(error as object);
+    if (!outcome.ok) {
       showingError.add(manifest);
-      reportError(server, api, error);
+      reportError(server, api, outcome.error);
       return;
     }
-    // Edits that arrived during this build get one more build; that one updates the page.
-    if (builder.isStale || handled.has(output)) return;
-    handled.add(output);
+    const output = outcome.value;
     dev.watchBuild(builder, output);
-
     const { log, root } = api.settings;
-    const relative = path.relative(root, file);
+    const changed = path.relative(root, outcome.changes.at(-1)!);
     if (dev.failedLoads.has(manifest)) {
-      log.debug(`${relative}: ${output.info.packageName} failed when the page loaded it, so the page reloads`);
+      log.debug(`${changed}: ${output.info.packageName} failed when the page loaded it, so the page reloads`);
       // The glue's module id is the same for every build: drop the one Vite holds.
       invalidateGlue(server, output, Date.now());
       server.ws.send({ type: "full-reload" });
@@ -129,11 +90,15 @@ function createRebuildLoop(server: ViteDevServer, api: PluginApi, dev: DevServer
     if (showingError.delete(manifest)) server.ws.send({ type: "custom", event: ERROR_CLEARED_EVENT });
     const current = dev.delivered.get(manifest);
     if (current && sameOutput(current, output)) {
-      log.debug(`${relative} changed but ${output.info.packageName}'s output did not: no update`);
+      log.debug(`${changed} changed but ${output.info.packageName}'s output did not: no update`);
       return;
     }
     dev.delivered.set(manifest, output);
     await sendHotUpdate(server, manifest, output);
+  }
+
+  return (builder: CrateBuilder, outcome: RebuildOutcome<CrateOutput>) => {
+    update(builder, outcome).catch((error: unknown) => api.settings.log.error(`updating the page failed: ${(error as Error).stack ?? error}`));
   };
 }
 
