@@ -1,7 +1,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { cacheKey, sha256, type BuildCache } from "./cache/build-cache.ts";
-import { cargoBuild, type CargoBuildOptions } from "./cargo/build.ts";
+import { cargoBuild, type CargoBuildOptions, type CompilerWarning } from "./cargo/build.ts";
 import { profileConfigArgs, profileOverrides, userReleaseProfileKeys, type BuildProfile } from "./cargo/profile.ts";
 import { createBuildProgress } from "./cargo/progress.ts";
 import { withCodeFrame } from "./diagnostics/code-frame.ts";
@@ -35,6 +35,8 @@ export interface CrateOutput {
   wasmHash: string;
   /** wasm-bindgen's wasm before wasm-opt: it still has the name section the size report reads. */
   unoptimizedWasm: Uint8Array;
+  /** rustc's warnings in this build: shown once per build (see CrateRegistry.takeWarnings). */
+  warnings: CompilerWarning[];
 }
 
 /** What the builders did, for debugging and tests: cache hits show up here. */
@@ -192,11 +194,10 @@ export class CrateBuilder {
     });
     const { cargo, cargoWasmHash, glue } = step;
     this.watchFiles = watchList(info, cargo.sourceFiles);
-    for (const warning of cargo.warnings) log.warn(`warning in ${info.packageName}:\n${warning}`);
     if (!glue) {
       log.debug(`${info.packageName}: cargo's wasm is unchanged, wasm-bindgen skipped (${Date.now() - started} ms)`);
       // A new object all the same: the dev server brings each build to the page once.
-      return { ...previous! };
+      return { ...previous!, warnings: cargo.warnings };
     }
 
     const unoptimizedWasm = glue.wasm;
@@ -231,6 +232,7 @@ export class CrateBuilder {
       cargoWasmHash,
       wasmHash: sha256(glue.wasm),
       unoptimizedWasm,
+      warnings: cargo.warnings,
     };
   }
 

@@ -3,6 +3,7 @@ import type { Settings } from "./api.ts";
 import { createBuildCache } from "./cache/build-cache.ts";
 import { createBuildStats, CrateBuilder, GLUE_ID_PREFIX, type BuildStats, type CrateBuildSettings, type CrateOutput } from "./crate-builder.ts";
 import type { RebuildOutcome } from "./rebuilder.ts";
+import type { CompilerWarning } from "./cargo/build.ts";
 import type { ResolvedOptions } from "./options.ts";
 import { userCacheDir } from "./utils/cache-dir.ts";
 import { createSerializer } from "./utils/serialize.ts";
@@ -26,6 +27,8 @@ export class CrateRegistry {
   /** Hears every crate's finished rebuilds (the dev server brings them to the page). */
   onRebuilt: ((builder: CrateBuilder, outcome: RebuildOutcome<CrateOutput>) => void) | undefined;
   private readonly builders = new Map<string, CrateBuilder>();
+  /** Builds whose warnings were shown. */
+  private readonly warned = new WeakSet<CrateOutput>();
   private readonly stop = new AbortController();
   private readonly buildSettings: CrateBuildSettings;
   private readonly settings: Settings;
@@ -63,6 +66,17 @@ export class CrateRegistry {
 
   values(): IterableIterator<CrateBuilder> {
     return this.builders.values();
+  }
+
+  /**
+   * A build's rustc warnings the first time anyone asks, then none: whoever meets a
+   * build first shows them (the load hook, or the dev server for a rebuild), so the
+   * page, its workers and SSR loading one build print them once.
+   */
+  takeWarnings(output: CrateOutput): CompilerWarning[] {
+    if (this.warned.has(output)) return [];
+    this.warned.add(output);
+    return output.warnings;
   }
 
   /** The code of a glue or snippet module we generated, if `id` is one. */

@@ -30,8 +30,19 @@ export interface CargoBuildResult {
   wasmPath: string;
   /** Every source file the build read, from cargo's dep-info. */
   sourceFiles: string[];
-  /** rustc's rendered warnings for the crate, one string per warning. */
-  warnings: string[];
+  /** rustc's warnings for the crate (not its dependencies'). */
+  warnings: CompilerWarning[];
+}
+
+/** A rustc warning, shaped for Rollup's `this.warn`. */
+export interface CompilerWarning {
+  /** rustc's rendering, without its leading "warning: " (the bundler prints its own). */
+  message: string;
+  /** The lint that fired (`unused_variables`, `dead_code`), or RUSTC_WARNING. */
+  code: string;
+  /** The file the warning is about: its primary span's, else the manifest. */
+  id: string;
+  loc: Location | undefined;
 }
 
 /** The `cargo rustc` arguments for a crate; pure so tests can check them. */
@@ -97,7 +108,7 @@ async function cargoBuildOnce(crate: CrateInfo, options: CargoBuildOptions, run:
   const messages = parseCargoMessages(result.stdout, crate.manifestPath);
   const warnings = messages.diagnostics
     .filter((d) => d.level === "warning" && d.rendered)
-    .map((d) => d.rendered!.trimEnd());
+    .map((d) => compilerWarning(crate, d));
 
   if (result.exitCode !== 0 || messages.success === false) {
     throw buildError(crate, messages.diagnostics, result.stderr);
@@ -150,13 +161,28 @@ export function buildError(crate: CrateInfo, diagnostics: Diagnostic[], stderr: 
   });
 }
 
+/** Where a diagnostic points: its primary span, as an absolute file and Rollup's 0-based column. */
+function diagnosticLocation(crate: CrateInfo, diagnostic: Diagnostic): Location | undefined {
+  const span = primarySpan(diagnostic);
+  return span
+    ? { file: resolveSpanFile(crate, span.file_name), line: span.line_start, column: span.column_start - 1 }
+    : undefined;
+}
+
+export function compilerWarning(crate: CrateInfo, diagnostic: Diagnostic): CompilerWarning {
+  const loc = diagnosticLocation(crate, diagnostic);
+  return {
+    message: diagnostic.rendered!.trimEnd().replace(/^warning: /, ""),
+    code: diagnostic.code?.code ?? "RUSTC_WARNING",
+    id: loc?.file ?? crate.manifestPath,
+    loc,
+  };
+}
+
 /** A Rust compile error: rustc's own rendering, located at the first error's primary span. */
 function compileError(crate: CrateInfo, errors: Diagnostic[]): CrateError {
   const first = errors[0]!;
-  const span = primarySpan(first);
-  const loc: Location | undefined = span
-    ? { file: resolveSpanFile(crate, span.file_name), line: span.line_start, column: span.column_start - 1 }
-    : undefined;
+  const loc = diagnosticLocation(crate, first);
   const count = errors.length === 1 ? "an error" : `${errors.length} errors`;
   const rendered = errors.map((d) => (d.rendered ?? d.message).trimEnd()).join("\n\n");
   return new CrateError(

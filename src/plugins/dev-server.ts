@@ -79,6 +79,8 @@ function createPageUpdater(server: ViteDevServer, api: PluginApi, dev: DevServer
     const output = outcome.value;
     dev.watchBuild(builder, output);
     const { log, root } = api.settings;
+    // No plugin context here (a rebuild is no hook): the warnings go to Vite's logger.
+    for (const warning of api.crates.takeWarnings(output)) log.warn(`warning: ${warning.message}`);
     const changed = path.relative(root, outcome.changes.at(-1)!);
     if (dev.failedLoads.has(manifest)) {
       log.debug(`${changed}: ${output.info.packageName} failed when the page loaded it, so the page reloads`);

@@ -1,7 +1,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import MagicString from "magic-string";
+import type { RollupLog } from "rollup";
 import type { Plugin } from "vite";
+import type { CompilerWarning } from "../cargo/build.ts";
 import type { PluginApi, ShippedCrate } from "../api.ts";
 import { crateModuleCode } from "../codegen/crate-module.ts";
 import { exportNames } from "../codegen/export-names.ts";
@@ -13,7 +15,15 @@ import { bundledWasmFileName, chooseWasmSource, type BundledWasm } from "./wasm-
 import { MANIFEST_RE } from "../utils/ids.ts";
 
 const NODE_FS = "node:fs/promises";
+const WASM_PLACEHOLDER_PREFIX = "__VITE_PLUGIN_CRATE_WASM_";
 const PLACEHOLDER_RE = /__VITE_PLUGIN_CRATE_WASM_[\w-]+__/g;
+
+// Hook filters: Rolldown (Vite 8) and Rollup 4.38+ skip our hooks for everything else
+// without calling into JS. Each handler checks again, for Rollup versions without filters.
+/** Imports we resolve: crate manifests (maybe with a query), our virtual ids, what glue and crate modules import. */
+const RESOLVE_FILTER = [/Cargo\.toml(?:[?#]|$)/, /^\0vite-plugin-crate:/, /^node:fs\/promises$/, /^\.\/snippets\//];
+/** Modules we load: crate manifests and our virtual glue and snippet modules. */
+const LOAD_FILTER = [MANIFEST_RE, /^\0vite-plugin-crate:/];
 
 function stripQuery(id: string): string {
   return id.replace(/[?#].*$/, "");
@@ -42,107 +52,117 @@ export function loadPlugin(api: PluginApi, unknownKeys: string[]): Plugin {
       bundledWasm.reset(this);
       if (unknownKeys.length > 0 && !warnedUnknownKeys) {
         warnedUnknownKeys = true;
-        api.settings.log.warn(`unknown option(s) ${unknownKeys.join(", ")}: see the README's Options section`);
+        this.warn({ message: `unknown option(s) ${unknownKeys.join(", ")}: see the README's Options section`, code: "UNKNOWN_OPTION" });
       }
     },
 
-    async resolveId(source, importer) {
-      if (source.startsWith(GLUE_ID_PREFIX)) return source;
-      // Node-side crate modules read their wasm with node:fs; plain Rollup, unlike Vite's
-      // SSR builds, would otherwise warn that it cannot resolve a Node builtin.
-      if (source === NODE_FS && importer && MANIFEST_RE.test(importer)) return { id: source, external: true };
-      // Snippets are imported relative to the glue: keep them inside our namespace.
-      if (importer?.startsWith(GLUE_ID_PREFIX) && source.startsWith(".")) {
-        return GLUE_ID_PREFIX + path.posix.join(path.posix.dirname(importer.slice(GLUE_ID_PREFIX.length)), source);
-      }
-      const bare = stripQuery(source);
-      if (!MANIFEST_RE.test(bare)) return null;
-      const { filter } = api.settings;
-      // Let Vite/Rollup resolve first: that covers aliases and root-relative URLs.
-      const resolved = await this.resolve(source, importer, { skipSelf: true });
-      const file = resolved && !resolved.external ? stripQuery(resolved.id) : undefined;
-      if (file && fs.existsSync(file)) return filter(file) ? file : null;
-      const expected = importer && /^\.{1,2}[\\/]/.test(bare) ? path.resolve(path.dirname(importer), bare) : bare;
-      if (!filter(expected)) return null;
-      const error = new CrateError(
-        `Cannot find the crate ${JSON.stringify(source)}${importer ? ` imported from ${importer}` : ""}: ${expected} does not exist. ` +
-          "Check the path: it is resolved like any import, relative to the importing file.",
-        { file: importer ?? expected, code: "CRATE_NOT_FOUND" },
-      );
-      return this.error(toRollupError(error));
-    },
-
-    async load(id) {
-      if (id.startsWith(GLUE_ID_PREFIX)) {
-        const code = api.crates.generatedModule(id);
-        if (code === undefined) this.error(`${id.slice(GLUE_ID_PREFIX.length)} is not part of the current build of its crate`);
-        return { code, map: null };
-      }
-      if (!MANIFEST_RE.test(id) || !api.settings.filter(id)) return null;
-      const { settings, dev } = api;
-      const inNode = runsInNode(this, api);
-      const browserDev = isBrowserDev(api, inNode);
-      // server.fs guards what the dev server sends to browsers (Vite checks it in its
-      // HTTP middlewares); server-side code (SSR, Vitest) is never sent anywhere.
-      if (browserDev && !dev!.isLoadingAllowed(id)) {
+    resolveId: {
+      filter: { id: RESOLVE_FILTER },
+      async handler(source, importer) {
+        if (source.startsWith(GLUE_ID_PREFIX)) return source;
+        // Node-side crate modules read their wasm with node:fs; plain Rollup, unlike Vite's
+        // SSR builds, would otherwise warn that it cannot resolve a Node builtin.
+        if (source === NODE_FS && importer && MANIFEST_RE.test(importer)) return { id: source, external: true };
+        // Snippets are imported relative to the glue: keep them inside our namespace.
+        if (importer?.startsWith(GLUE_ID_PREFIX) && source.startsWith("./snippets/")) {
+          return GLUE_ID_PREFIX + path.posix.join(path.posix.dirname(importer.slice(GLUE_ID_PREFIX.length)), source);
+        }
+        const bare = stripQuery(source);
+        if (!MANIFEST_RE.test(bare)) return null;
+        const { filter } = api.settings;
+        // Let Vite/Rollup resolve first: that covers aliases and root-relative URLs.
+        const resolved = await this.resolve(source, importer, { skipSelf: true });
+        const file = resolved && !resolved.external ? stripQuery(resolved.id) : undefined;
+        if (file && fs.existsSync(file)) return filter(file) ? file : null;
+        const expected = importer && /^\.{1,2}[\\/]/.test(bare) ? path.resolve(path.dirname(importer), bare) : bare;
+        if (!filter(expected)) return null;
         const error = new CrateError(
-          `${id} is outside the folders the dev server may read (server.fs.allow). ` +
-            "Add the crate's folder to server.fs.allow in your Vite config to import it.",
-          { file: id, code: "FS_NOT_ALLOWED" },
+          `Cannot find the crate ${JSON.stringify(source)}${importer ? ` imported from ${importer}` : ""}: ${expected} does not exist. ` +
+            "Check the path: it is resolved like any import, relative to the importing file.",
+          { file: importer ?? expected, code: "CRATE_NOT_FOUND" },
         );
         return this.error(toRollupError(error));
-      }
-      if (settings.workerFormat === "iife") return this.error(toRollupError(iifeWorkerError(id)));
-      const builder = api.crates.builderFor(id);
-      let output: CrateOutput;
-      try {
-        output = await builder.build();
-      } catch (error) {
-        if (browserDev) dev!.failedLoads.add(id);
-        dev?.watchCrateFolder(builder);
-        return this.error(toRollupError(error));
-      } finally {
-        // Rebuilds in `vite build --watch` and Rollup's watch mode; in dev, the sources
-        // become imports of this module in the module graph, which is how Vitest knows
-        // to rerun the tests that import a crate when one of its .rs files changes.
-        for (const file of builder.watchFiles) this.addWatchFile(file);
-      }
-      dev?.watchBuild(builder, output);
-      if (browserDev) {
-        dev!.failedLoads.delete(id);
-        dev!.delivered.set(id, output);
-      }
-      let exports = exportsByGlue.get(output.glue);
-      if (!exports) {
-        exports = exportNames(this.parse(output.glue.js) as Parameters<typeof exportNames>[0]);
-        exportsByGlue.set(output.glue, exports);
-      }
-      const wasm = await chooseWasmSource(this, api, output, inNode);
-      let wasmFile: ShippedCrate["wasmFile"];
-      if (wasm.kind === "bundled-file") {
-        wasmFile = { fileName: bundledWasmFileName(this, output) };
-        bundledWasm.get(this).set(wasm.placeholder, { fileName: wasmFile.fileName, wasm: output.glue.wasm, used: false });
-      } else if (wasm.kind === "asset") {
-        wasmFile = { referenceId: wasm.referenceId };
-      }
-      if (settings.command === "build") api.shipped.get(this).set(id, { output, wasmFile });
-      // Only browsers get hot updates; Node-side modules are invalidated and run again.
-      const hot = browserDev ? { crate: output.info.packageName } : undefined;
-      return { code: crateModuleCode(output.glueId, exports, wasm, hot), map: null };
+      },
     },
 
-    renderChunk(code, chunk, outputOptions) {
-      const files = bundledWasm.get(this);
-      if (files.size === 0 || !code.includes("__VITE_PLUGIN_CRATE_WASM_")) return null;
-      const magic = new MagicString(code);
-      for (const match of code.matchAll(PLACEHOLDER_RE)) {
-        const file = files.get(match[0]);
-        if (!file) continue;
-        file.used = true;
-        const relative = path.posix.relative(path.posix.dirname(chunk.fileName), file.fileName);
-        magic.overwrite(match.index, match.index + match[0].length, relative.startsWith(".") ? relative : `./${relative}`);
-      }
-      return { code: magic.toString(), map: outputOptions.sourcemap ? magic.generateMap({ hires: "boundary" }) : null };
+    load: {
+      filter: { id: LOAD_FILTER },
+      async handler(id) {
+        if (id.startsWith(GLUE_ID_PREFIX)) {
+          const code = api.crates.generatedModule(id);
+          if (code === undefined) this.error(`${id.slice(GLUE_ID_PREFIX.length)} is not part of the current build of its crate`);
+          return { code, map: null };
+        }
+        if (!MANIFEST_RE.test(id) || !api.settings.filter(id)) return null;
+        const { settings, dev } = api;
+        const inNode = runsInNode(this, api);
+        const browserDev = isBrowserDev(api, inNode);
+        // server.fs guards what the dev server sends to browsers (Vite checks it in its
+        // HTTP middlewares); server-side code (SSR, Vitest) is never sent anywhere.
+        if (browserDev && !dev!.isLoadingAllowed(id)) {
+          const error = new CrateError(
+            `${id} is outside the folders the dev server may read (server.fs.allow). ` +
+              "Add the crate's folder to server.fs.allow in your Vite config to import it.",
+            { file: id, code: "FS_NOT_ALLOWED" },
+          );
+          return this.error(toRollupError(error));
+        }
+        if (settings.workerFormat === "iife") return this.error(toRollupError(iifeWorkerError(id)));
+        const builder = api.crates.builderFor(id);
+        let output: CrateOutput;
+        try {
+          output = await builder.build();
+        } catch (error) {
+          if (browserDev) dev!.failedLoads.add(id);
+          dev?.watchCrateFolder(builder);
+          return this.error(toRollupError(error));
+        } finally {
+          // Rebuilds in `vite build --watch` and Rollup's watch mode; in dev, the sources
+          // become imports of this module in the module graph, which is how Vitest knows
+          // to rerun the tests that import a crate when one of its .rs files changes.
+          for (const file of builder.watchFiles) this.addWatchFile(file);
+        }
+        for (const warning of api.crates.takeWarnings(output)) this.warn(warningLog(warning));
+        dev?.watchBuild(builder, output);
+        if (browserDev) {
+          dev!.failedLoads.delete(id);
+          dev!.delivered.set(id, output);
+        }
+        let exports = exportsByGlue.get(output.glue);
+        if (!exports) {
+          exports = exportNames(this.parse(output.glue.js) as Parameters<typeof exportNames>[0]);
+          exportsByGlue.set(output.glue, exports);
+        }
+        const wasm = await chooseWasmSource(this, api, output, inNode);
+        let wasmFile: ShippedCrate["wasmFile"];
+        if (wasm.kind === "bundled-file") {
+          wasmFile = { fileName: bundledWasmFileName(this, output) };
+          bundledWasm.get(this).set(wasm.placeholder, { fileName: wasmFile.fileName, wasm: output.glue.wasm, used: false });
+        } else if (wasm.kind === "asset") {
+          wasmFile = { referenceId: wasm.referenceId };
+        }
+        if (settings.command === "build") api.shipped.get(this).set(id, { output, wasmFile });
+        // Only browsers get hot updates; Node-side modules are invalidated and run again.
+        const hot = browserDev ? { crate: output.info.packageName } : undefined;
+        return { code: crateModuleCode(output.glueId, exports, wasm, hot), map: null };
+      },
+    },
+
+    renderChunk: {
+      filter: { code: WASM_PLACEHOLDER_PREFIX },
+      handler(code, chunk, outputOptions) {
+        const files = bundledWasm.get(this);
+        if (files.size === 0 || !code.includes(WASM_PLACEHOLDER_PREFIX)) return null;
+        const magic = new MagicString(code);
+        for (const match of code.matchAll(PLACEHOLDER_RE)) {
+          const file = files.get(match[0]);
+          if (!file) continue;
+          file.used = true;
+          const relative = path.posix.relative(path.posix.dirname(chunk.fileName), file.fileName);
+          magic.overwrite(match.index, match.index + match[0].length, relative.startsWith(".") ? relative : `./${relative}`);
+        }
+        return { code: magic.toString(), map: outputOptions.sourcemap ? magic.generateMap({ hires: "boundary" }) : null };
+      },
     },
 
     generateBundle: {
@@ -164,6 +184,11 @@ export function loadPlugin(api: PluginApi, unknownKeys: string[]): Plugin {
       for (const builder of api.crates.values()) if (builder.watches(id)) builder.invalidate(id);
     },
   };
+}
+
+/** A rustc warning as a Rollup log: `onwarn`/`onLog` can filter it by `pluginCode` (the lint). */
+function warningLog(warning: CompilerWarning): RollupLog {
+  return { message: warning.message, code: warning.code, id: warning.id, ...(warning.loc && { loc: warning.loc }) };
 }
 
 /** A crate imported into a worker bundled as iife: top-level await cannot be there. */

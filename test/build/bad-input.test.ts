@@ -6,7 +6,7 @@ import crate, { type Options } from "../../src/index.ts";
 import { findWasmBindgenCli } from "../../src/wasm-bindgen/cli.ts";
 import { createLog } from "../../src/utils/log.ts";
 import { withEnv } from "../helpers/env.ts";
-import { copyToTemp, editFile, FIXTURES, TMP } from "../helpers/fixtures.ts";
+import { editFile, FIXTURES, SHARED_TARGET, standaloneCrate, TMP } from "../helpers/fixtures.ts";
 import { tempOutDir } from "../helpers/servers.ts";
 
 /** A one-file app importing `specifier`, built with `vite build`; returns the error. */
@@ -21,18 +21,6 @@ async function buildError(specifier: string, options: Options = {}): Promise<Rol
   }
   throw new Error("the build succeeded but should have failed");
 }
-
-/** A standalone copy of a fixture crate (outside the fixtures workspace). */
-function standaloneCrate(fixture: string, packageName: string): string {
-  const dir = copyToTemp(path.join(FIXTURES, fixture), packageName);
-  editFile(path.join(dir, "Cargo.toml"), /name = "[^"]+"/, `name = "${packageName}"`);
-  // The fixtures' lock file pins the same wasm-bindgen; cargo prunes what it does not need.
-  fs.copyFileSync(path.join(FIXTURES, "Cargo.lock"), path.join(dir, "Cargo.lock"));
-  return dir;
-}
-
-/** Shares compiled dependencies with the fixtures so these tests compile only the crate. */
-const SHARED_TARGET = { CARGO_TARGET_DIR: path.join(FIXTURES, "target") };
 
 describe("bad input gets a clear error naming the file and the fix", () => {
   test("crate not found", async () => {

@@ -28,3 +28,15 @@ export function editFile(file: string, from: string | RegExp, to: string): void 
   if (after === before) throw new Error(`editFile: ${String(from)} not found in ${file}`);
   fs.writeFileSync(file, after);
 }
+
+/** A standalone copy of a fixture crate (outside the fixtures workspace), renamed. */
+export function standaloneCrate(fixture: string, packageName: string): string {
+  const dir = copyToTemp(path.join(FIXTURES, fixture), packageName);
+  editFile(path.join(dir, "Cargo.toml"), /name = "[^"]+"/, `name = "${packageName}"`);
+  // The fixtures' lock file pins the same wasm-bindgen; cargo prunes what it does not need.
+  fs.copyFileSync(path.join(FIXTURES, "Cargo.lock"), path.join(dir, "Cargo.lock"));
+  return dir;
+}
+
+/** Environment that shares compiled dependencies with the fixtures, so a copied crate compiles only itself. */
+export const SHARED_TARGET = { CARGO_TARGET_DIR: path.join(FIXTURES, "target") };

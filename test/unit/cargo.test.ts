@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
-import { buildError, cargoBuildArgs, cargoErrorText } from "../../src/cargo/build.ts";
+import { buildError, cargoBuildArgs, cargoErrorText, compilerWarning } from "../../src/cargo/build.ts";
 import { parseDepInfo } from "../../src/cargo/dep-info.ts";
 import { isMissingTargetError, parseCargoMessages } from "../../src/cargo/messages.ts";
 import { crateId, manifestError, readCrateInfo, type CargoMetadata, type CrateInfo } from "../../src/cargo/metadata.ts";
@@ -84,6 +84,29 @@ describe("cargo's JSON messages", () => {
       "/tmp/rec/Cargo.toml",
     );
     expect(parsed.diagnostics.map((d) => d.rendered)).toEqual(["warning in /tmp/rec/Cargo.toml"]);
+  });
+});
+
+describe("rustc warnings", () => {
+  test("become Rollup logs: rendering without the leading 'warning: ', the lint as code, an absolute file, a 0-based column", () => {
+    const warning = compilerWarning(brokenCrate, {
+      level: "warning",
+      message: "unused variable: `x`",
+      code: { code: "unused_variables" },
+      spans: [{ file_name: "src/lib.rs", line_start: 3, column_start: 9, is_primary: true }],
+      rendered: "warning: unused variable: `x`\n --> src/lib.rs:3:9\n  |\n3 |     let x = 1;\n  |         ^\n\n",
+    });
+    expect(warning).toEqual({
+      message: "unused variable: `x`\n --> src/lib.rs:3:9\n  |\n3 |     let x = 1;\n  |         ^",
+      code: "unused_variables",
+      id: "/tmp/rec/src/lib.rs",
+      loc: { file: "/tmp/rec/src/lib.rs", line: 3, column: 8 },
+    });
+  });
+
+  test("a warning without a lint or a span is about the manifest", () => {
+    const warning = compilerWarning(brokenCrate, { level: "warning", message: "m", code: null, spans: [], rendered: "warning: m" });
+    expect(warning).toEqual({ message: "m", code: "RUSTC_WARNING", id: "/tmp/rec/Cargo.toml", loc: undefined });
   });
 });
 
