@@ -218,7 +218,7 @@ export class CrateBuilder {
     }
     // optimizeStep checked what it optimized; wasm straight from wasm-bindgen gets the engine's check.
     if (glue.wasm === unoptimizedWasm) await validateWasm(glue.wasm, glue.js, this.manifestPath);
-    if (settings.dts) await updateDeclarations(this.manifestPath, crateModuleDeclarations(glue.dts), settings.dts);
+    if (settings.dts) await updateDeclarations(this.manifestPath, crateModuleDeclarations(glue.dts), settings.dts, log);
 
     const glueId = `${GLUE_ID_PREFIX}${outDir}/${info.libName}.js`;
     const modules = new Map([[glueId, glue.js]]);

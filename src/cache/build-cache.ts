@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
+import { constants as fsConstants } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
+import { exists } from "../utils/fs.ts";
 import type { Log } from "../utils/log.ts";
 import { staleFiles, touch } from "../utils/recent-files.ts";
 import { writeFileAtomically } from "../utils/write-file.ts";
@@ -71,7 +73,7 @@ export function createBuildCache(dir: string | undefined, log?: Log): BuildCache
     try {
       await task();
     } catch (error) {
-      if (!warned) log?.warn(`the build cache in ${dir} cannot be written (${(error as Error).message}); building without it`);
+      if (!warned) log?.warn(`the build cache in ${dir} cannot be written (${await whyUnwritable(dir!, error as Error)}); building without it`);
       warned = true;
     }
   };
@@ -138,5 +140,21 @@ async function prune(dir: string, crate: string, marker: string, extensions: str
   for (const name of await staleFiles(dir, (name) => pattern.test(name), ENTRIES_KEPT)) {
     const base = name.slice(0, -marker.length);
     await Promise.all(extensions.map((ext) => fs.rm(path.join(dir, base + ext), { force: true })));
+  }
+}
+
+/**
+ * Why the cache folder cannot be written, in words a user can act on: Node reports a
+ * recursive mkdir below a read-only folder as ENOENT, which would send them looking
+ * for a missing folder.
+ */
+async function whyUnwritable(dir: string, error: Error): Promise<string> {
+  let existing = dir;
+  while (!(await exists(existing)) && path.dirname(existing) !== existing) existing = path.dirname(existing);
+  try {
+    await fs.access(existing, fsConstants.W_OK);
+    return error.message;
+  } catch (accessError) {
+    return `${existing} is not writable: ${(accessError as NodeJS.ErrnoException).code ?? (accessError as Error).message}`;
   }
 }

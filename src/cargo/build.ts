@@ -1,12 +1,13 @@
 import fs from "node:fs/promises";
 import { CrateError, type Location } from "../utils/error.ts";
-import { runCargo } from "./command.ts";
+import { cargoErrorText, runCargo } from "./command.ts";
+import { howItEnded } from "../utils/run-command.ts";
 import type { Log } from "../utils/log.ts";
 import type { BuildProgress } from "./progress.ts";
 import { addWasmTarget } from "./wasm-target.ts";
 import { parseDepInfo } from "./dep-info.ts";
 import type { CrateInfo } from "./metadata.ts";
-import { manifestError } from "./metadata.ts";
+import { dependencyError, manifestError } from "./metadata.ts";
 import {
   isMissingTargetError,
   parseCargoMessages,
@@ -110,6 +111,12 @@ async function cargoBuildOnce(crate: CrateInfo, options: CargoBuildOptions, run:
     .filter((d) => d.level === "warning" && d.rendered)
     .map((d) => compilerWarning(crate, d));
 
+  if (result.exitSignal) {
+    throw new CrateError(
+      `cargo ${howItEnded(result)} while building ${crate.manifestPath}, so nothing was built. Save a file or reload to build again.`,
+      { file: crate.manifestPath, code: "CARGO_KILLED" },
+    );
+  }
   if (result.exitCode !== 0 || messages.success === false) {
     throw buildError(crate, messages.diagnostics, result.stderr);
   }
@@ -155,6 +162,8 @@ export function buildError(crate: CrateInfo, diagnostics: Diagnostic[], stderr: 
   if (/failed to parse manifest|TOML parse error|failed to load manifest/.test(stderr)) {
     return manifestError(crate.manifestPath, stderr);
   }
+  const dependency = dependencyError(crate.manifestPath, stderr);
+  if (dependency) return dependency;
   return new CrateError(`cargo failed to build ${crate.manifestPath}:\n\n${cargoErrorText(stderr)}`, {
     file: crate.manifestPath,
     code: "CARGO_FAILED",
@@ -195,13 +204,4 @@ function compileError(crate: CrateInfo, errors: Diagnostic[]): CrateError {
 function resolveSpanFile(crate: CrateInfo, fileName: string): string {
   if (fileName.startsWith("/") || /^[A-Za-z]:[\\/]/.test(fileName)) return fileName;
   return `${crate.workspaceRoot}/${fileName}`;
-}
-
-/** Cargo's stderr without its progress lines ("Compiling …", "Downloaded …"). */
-export function cargoErrorText(stderr: string): string {
-  return stderr
-    .split("\n")
-    .filter((line) => !/^\s*(Compiling|Checking|Downloaded|Downloading|Updating|Locking|Adding|Fresh|Blocking|Finished)\b/.test(line))
-    .join("\n")
-    .trim();
 }

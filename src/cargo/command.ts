@@ -17,3 +17,12 @@ export async function runCargo(manifestPath: string, args: string[], options: Ru
   if (result.notFound) throw cargoNotFoundError(manifestPath, result);
   return result;
 }
+
+/** Cargo's stderr without its progress lines ("Compiling …", "Downloaded …"). */
+export function cargoErrorText(stderr: string): string {
+  return stderr
+    .split("\n")
+    .filter((line) => !/^\s*(Compiling|Checking|Downloaded|Downloading|Updating|Locking|Adding|Fresh|Blocking|Finished)\b/.test(line))
+    .join("\n")
+    .trim();
+}

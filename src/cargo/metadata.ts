@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import path from "node:path";
 import { CrateError } from "../utils/error.ts";
-import { runCargo } from "./command.ts";
+import { cargoErrorText, runCargo } from "./command.ts";
 
 /** What the pipeline needs to know about one crate, read from `cargo metadata`. */
 export interface CrateInfo {
@@ -159,6 +159,26 @@ export function manifestError(manifestPath: string, stderr: string): CrateError 
   );
 }
 
+/**
+ * cargo could not get a dependency: it is not in the registry, or cargo is offline
+ * and has not downloaded it. The manifest itself is fine, so "fix the manifest" would
+ * mislead; undefined for any other failure.
+ */
+export function dependencyError(manifestPath: string, stderr: string): CrateError | undefined {
+  if (!/no matching package named|failed to select a version|failed to download|failed to get `|but --offline was specified/.test(stderr)) {
+    return undefined;
+  }
+  const offline = /--offline|offline mode/.test(stderr);
+  const hint = offline
+    ? "cargo is offline (--offline, CARGO_NET_OFFLINE or net.offline in .cargo/config.toml) and has not downloaded this dependency. " +
+      `Run \`cargo fetch --manifest-path ${manifestPath}\` once with network access, or turn offline mode off.`
+    : "Check the dependency's name and version, and that the registry is reachable.";
+  return new CrateError(`cargo could not get the dependencies of ${manifestPath}. ${hint}\n\n${cargoErrorText(stderr)}`, {
+    file: manifestPath,
+    code: offline ? "CARGO_OFFLINE" : "CARGO_DEPENDENCY",
+  });
+}
+
 /** Runs `cargo metadata` for the crate and reads what the pipeline needs from it. */
 export async function loadCrateInfo(manifestPath: string, options: { signal?: AbortSignal } = {}): Promise<CrateInfo> {
   const result = await runCargo(
@@ -166,6 +186,6 @@ export async function loadCrateInfo(manifestPath: string, options: { signal?: Ab
     ["metadata", "--format-version", "1", "--manifest-path", manifestPath],
     { cwd: path.dirname(manifestPath), signal: options.signal },
   );
-  if (result.exitCode !== 0) throw manifestError(manifestPath, result.stderr);
+  if (result.exitCode !== 0) throw dependencyError(manifestPath, result.stderr) ?? manifestError(manifestPath, result.stderr);
   return readCrateInfo(JSON.parse(result.stdout) as CargoMetadata, manifestPath);
 }

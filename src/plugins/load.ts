@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import MagicString from "magic-string";
-import type { RollupLog } from "rollup";
+import type { RollupError, RollupLog } from "rollup";
 import type { Plugin } from "vite";
 import type { CompilerWarning } from "../cargo/build.ts";
 import type { PluginApi, ShippedCrate } from "../api.ts";
@@ -68,7 +68,7 @@ export function loadPlugin(api: PluginApi, unknownKeys: string[]): Plugin {
           return GLUE_ID_PREFIX + path.posix.join(path.posix.dirname(importer.slice(GLUE_ID_PREFIX.length)), source);
         }
         const bare = stripQuery(source);
-        if (!MANIFEST_RE.test(bare)) return null;
+        if (!MANIFEST_RE.test(bare)) return queryInPathError(this, source, importer);
         const { filter } = api.settings;
         // Let Vite/Rollup resolve first: that covers aliases and root-relative URLs.
         const resolved = await this.resolve(source, importer, { skipSelf: true });
@@ -184,6 +184,22 @@ export function loadPlugin(api: PluginApi, unknownKeys: string[]): Plugin {
       for (const builder of api.crates.values()) if (builder.watches(id)) builder.invalidate(id);
     },
   };
+}
+
+/**
+ * An existing Cargo.toml whose path has a "?" in it: bundlers read that as the start
+ * of a query, so the import can never reach the file. Say so, rather than "not found".
+ */
+function queryInPathError(context: { error: (error: RollupError) => never }, source: string, importer: string | undefined): null {
+  if (!source.includes("?") || !MANIFEST_RE.test(source)) return null;
+  const literal = importer && /^\.{1,2}[\\/]/.test(source) ? path.resolve(path.dirname(importer), source) : source;
+  if (!fs.existsSync(literal)) return null;
+  const error = new CrateError(
+    `${literal} has a "?" in its path, which Vite and Rollup read as the start of a query, so it cannot be imported. ` +
+      "Rename the folder (spaces, # and non-ASCII letters are fine).",
+    { file: importer ?? literal, code: "QUERY_IN_PATH" },
+  );
+  return context.error(toRollupError(error));
 }
 
 /** A rustc warning as a Rollup log: `onwarn`/`onLog` can filter it by `pluginCode` (the lint). */

@@ -4,6 +4,8 @@ import { killTree } from "./kill-tree.ts";
 
 export interface CommandResult {
   exitCode: number;
+  /** The signal that ended the command (SIGKILL from the OOM killer, a user's kill), if one did. */
+  exitSignal: string | undefined;
   stdout: string;
   stderr: string;
 }
@@ -52,6 +54,7 @@ export async function runCommand(command: string, args: string[], options: RunOp
     if (options.signal?.aborted) throw new CancelledError(`${command} ${args[0] ?? ""}`.trim());
     return {
       exitCode: result.exitCode ?? 1,
+      exitSignal: result.signal,
       stdout: result.stdout,
       stderr: result.stderr,
       notFound: result.failed && result.code === "ENOENT",
@@ -59,4 +62,11 @@ export async function runCommand(command: string, args: string[], options: RunOp
   } finally {
     options.signal?.removeEventListener("abort", stop);
   }
+}
+
+/** How a failed command ended, for messages: "was killed by SIGKILL" or "exited with code 2". */
+export function howItEnded(result: CommandResult): string {
+  return result.exitSignal
+    ? `was killed by ${result.exitSignal} (out of memory, or another program stopped it)`
+    : `exited with code ${result.exitCode}`;
 }

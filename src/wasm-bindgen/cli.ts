@@ -72,8 +72,8 @@ async function locateOrInstall(
   }
   if (!options.install) {
     throw new CrateError(
-      `${manifestPath} needs the wasm-bindgen CLI ${version}` +
-        (onPath ? ` (the one on PATH is ${onPath})` : "") +
+      `${manifestPath} needs the wasm-bindgen CLI ${version}, the version of wasm-bindgen in its Cargo.lock (the two must match exactly)` +
+        (onPath ? `; the one on PATH is ${onPath}` : "") +
         `. Install it with \`cargo install wasm-bindgen-cli --version =${version}\`, or enable wasmBindgen.install.`,
       { file: manifestPath, code: "WASM_BINDGEN_MISSING" },
     );

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { CrateError } from "../utils/error.ts";
 import { readTextIfExists } from "../utils/fs.ts";
+import type { Log } from "../utils/log.ts";
 import { writeIfChanged } from "../utils/write-file.ts";
 
 /**
@@ -37,12 +38,23 @@ export function declarationsPath(manifestPath: string): string {
   return `${manifestPath}.d.ts`;
 }
 
-/** Writes or checks a crate's declarations (see DeclarationsMode). */
-export async function updateDeclarations(manifestPath: string, declarations: string, mode: DeclarationsMode): Promise<void> {
+/**
+ * Writes or checks a crate's declarations (see DeclarationsMode). A file that cannot
+ * be written (a read-only checkout, a sandbox) costs the editor its types, not the
+ * build: one warning, and the build goes on.
+ */
+export async function updateDeclarations(manifestPath: string, declarations: string, mode: DeclarationsMode, log: Log): Promise<void> {
   const file = declarationsPath(manifestPath);
-  if (mode === "write") return writeIfChanged(file, declarations);
+  const write = () =>
+    writeIfChanged(file, declarations).catch((error: NodeJS.ErrnoException) => {
+      log.warn(
+        `could not write ${file} (${error.code ?? error.message}), so TypeScript does not see the crate's current exports. ` +
+          "The build goes on. Make the folder writable, or set `dts: false` to stop writing it.",
+      );
+    });
+  if (mode === "write") return write();
   const current = await readTextIfExists(file);
-  if (current === undefined) return writeIfChanged(file, declarations);
+  if (current === undefined) return write();
   // A checkout with core.autocrlf turns the committed file's line ends into CRLF.
   if (current.replace(/\r\n/g, "\n") !== declarations) {
     const relative = path.relative(process.cwd(), file) || file;

@@ -1,7 +1,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import lockfile from "proper-lockfile";
-import { cargoErrorText } from "../cargo/build.ts";
+import { cargoErrorText } from "../cargo/command.ts";
 import { runCargo } from "../cargo/command.ts";
 import { CrateError } from "../utils/error.ts";
 import { exists } from "../utils/fs.ts";

@@ -2,7 +2,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { execa } from "execa";
-import { runCommand } from "../utils/run-command.ts";
+import { howItEnded, runCommand } from "../utils/run-command.ts";
 
 /**
  * The oldest native wasm-opt we use. Binaryen 108 and older re-point wasm-bindgen's
@@ -160,7 +160,7 @@ export async function optimizeWithNativeWasmOpt(
     const result = await runCommand(wasmOpt.path, args, { cwd: dir, signal: options.signal });
     if (result.exitCode !== 0) {
       const printed = `${result.stderr}\n${result.stdout}`.trim().slice(0, 2000);
-      throw new Error(`${wasmOpt.path} exited with code ${result.exitCode}${printed ? `:\n${printed}` : ""}`);
+      throw new Error(`${wasmOpt.path} ${howItEnded(result)}${printed ? `:\n${printed}` : ""}`);
     }
     return new Uint8Array(await fs.readFile(output));
   } finally {

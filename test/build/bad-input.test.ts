@@ -85,7 +85,7 @@ describe("bad input gets a clear error naming the file and the fix", () => {
     await expect(
       findWasmBindgenCli("0.2.91", { path: undefined, install: false, download: false, cacheDir }, createLog(), "/app/crate/Cargo.toml"),
     ).rejects.toThrow(
-      "/app/crate/Cargo.toml needs the wasm-bindgen CLI 0.2.91. Install it with `cargo install wasm-bindgen-cli --version =0.2.91`",
+      "/app/crate/Cargo.toml needs the wasm-bindgen CLI 0.2.91, the version of wasm-bindgen in its Cargo.lock",
     );
   });
 });

@@ -1,7 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
-import { buildError, cargoBuildArgs, cargoErrorText, compilerWarning } from "../../src/cargo/build.ts";
+import { buildError, cargoBuildArgs, compilerWarning } from "../../src/cargo/build.ts";
+import { cargoErrorText } from "../../src/cargo/command.ts";
 import { parseDepInfo } from "../../src/cargo/dep-info.ts";
 import { isMissingTargetError, parseCargoMessages } from "../../src/cargo/messages.ts";
 import { crateId, manifestError, readCrateInfo, type CargoMetadata, type CrateInfo } from "../../src/cargo/metadata.ts";
