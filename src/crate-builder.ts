@@ -10,7 +10,7 @@ import type { WasmOptOptions } from "./options.ts";
 import { CrateError } from "./utils/error.ts";
 import type { Log } from "./utils/log.ts";
 import { findWasmBindgenCli, type WasmBindgenCliOptions } from "./wasm-bindgen/cli.ts";
-import { crateModuleDeclarations, updateDeclarations, type DeclarationsMode } from "./wasm-bindgen/dts.ts";
+import { crateModuleDeclarations, declarationsPath, updateDeclarations, type DeclarationsMode } from "./wasm-bindgen/dts.ts";
 import { generateGlue, wasmBindgenFlags, type Glue } from "./wasm-bindgen/generate.ts";
 import { createOptimizer, type WasmOptimizer, type WasmOptSettings } from "./wasm-opt/optimize.ts";
 import { validateWasm } from "./validate/validate-wasm.ts";
@@ -130,10 +130,15 @@ export class CrateBuilder {
   /**
    * Does a change to `file` concern this crate? Exactly the files of the last good
    * build's dep-info; before any good build (the crate was broken from the start),
-   * anything in the crate's folder outside target/, so fixing it still rebuilds.
+   * anything in the crate's folder outside target/ but our declarations, so fixing it
+   * still rebuilds.
    */
   watches(file: string): boolean {
     const absolute = path.resolve(file);
+    // Our own declarations (and their temp file, renamed into place): writing them at
+    // the end of a first build must not start another.
+    const declarations = declarationsPath(this.manifestPath);
+    if (absolute === declarations || absolute.startsWith(`${declarations}.tmp-`)) return false;
     if (this.lastOutput) return this.watchFiles.includes(absolute);
     const relative = path.relative(path.dirname(this.manifestPath), absolute);
     const targetDir = this.info?.targetDir ?? path.join(path.dirname(this.manifestPath), "target");

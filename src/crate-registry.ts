@@ -79,6 +79,14 @@ export class CrateRegistry {
     return output.warnings;
   }
 
+  /** The package name of the crate whose glue JS (not a snippet) has this module id. */
+  crateOfGlue(id: string): string | undefined {
+    for (const builder of this.builders.values()) {
+      if (builder.lastOutput?.glueId === id) return builder.lastOutput.info.packageName;
+    }
+    return undefined;
+  }
+
   /** The code of a glue or snippet module we generated, if `id` is one. */
   generatedModule(id: string): string | undefined {
     if (!id.startsWith(GLUE_ID_PREFIX)) return undefined;

@@ -1,3 +1,5 @@
+import { RELEASE_EXPORT } from "./glue-release.ts";
+
 /** How the crate module gets hold of its wasm. */
 export type WasmSource =
   /** A URL the dev server answers (`vite dev`). */
@@ -53,7 +55,11 @@ export function crateModuleCode(glueId: string, exports: string[], wasm: WasmSou
     const list = names.map((name) => (IDENTIFIER.test(name) ? name : JSON.stringify(name))).join(", ");
     return [...fsImport, `import __wbg_init from ${glue};`, `export { ${list} } from ${glue};`, init, ""].join("\n");
   }
-  const lines = [...fsImport, `import __wbg_init, * as __glue from ${glue};`, init];
+  // A finished module keeps the value of its last top-level await (in V8, its generator's
+  // registers) for as long as the page lives: await nothing, not the wasm's exports, so
+  // a replaced build's instance can be collected once released (see glue-release.ts).
+  const hotInit = `await __wbg_init({ module_or_path: ${wasmExpression(wasm)} }).then(() => undefined);`;
+  const lines = [...fsImport, `import __wbg_init, * as __glue from ${glue};`, hotInit];
   if (names.length > 0) lines.push(`export let ${names.map((name) => `${name} = __glue.${name}`).join(", ")};`);
   lines.push(
     "if (import.meta.hot) {",
@@ -76,6 +82,12 @@ export function crateModuleCode(glueId: string, exports: string[], wasm: WasmSou
     "    }",
     "    for (const set of setters) set(next);",
     `    globalThis.dispatchEvent?.(new CustomEvent(${JSON.stringify(UPDATE_EVENT)}, { detail: { crate: ${JSON.stringify(hot.crate)} } }));`,
+    // Browsers never unload modules, so each replaced glue would keep its wasm alive
+    // (see glue-release.ts). The one just replaced stays usable until the next update,
+    // for work still in flight; the one before it is released.
+    "    const replaced = (import.meta.hot.data.replaced ??= []);",
+    `    replaced.push(__glue.${RELEASE_EXPORT});`,
+    "    if (replaced.length > 1) replaced.shift()?.();",
     "  });",
     "}",
     "",

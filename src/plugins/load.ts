@@ -7,6 +7,7 @@ import type { CompilerWarning } from "../cargo/build.ts";
 import type { PluginApi, ShippedCrate } from "../api.ts";
 import { crateModuleCode } from "../codegen/crate-module.ts";
 import { exportNames } from "../codegen/export-names.ts";
+import { withReleaseExport } from "../codegen/glue-release.ts";
 import { GLUE_ID_PREFIX, type CrateOutput } from "../crate-builder.ts";
 import { CrateError, toRollupError } from "../utils/error.ts";
 import { perEnvironment } from "../utils/per-environment.ts";
@@ -91,7 +92,9 @@ export function loadPlugin(api: PluginApi, unknownKeys: string[]): Plugin {
         if (id.startsWith(GLUE_ID_PREFIX)) {
           const code = api.crates.generatedModule(id);
           if (code === undefined) this.error(`${id.slice(GLUE_ID_PREFIX.length)} is not part of the current build of its crate`);
-          return { code, map: null };
+          // Hot updates release old glue modules' wasm (see codegen/glue-release.ts).
+          const glueOf = api.settings.command === "serve" ? api.crates.crateOfGlue(id) : undefined;
+          return { code: glueOf ? withReleaseExport(code, glueOf) : code, map: null };
         }
         if (!MANIFEST_RE.test(id) || !api.settings.filter(id)) return null;
         const { settings, dev } = api;

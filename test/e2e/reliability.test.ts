@@ -2,9 +2,15 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
+import type { PluginApi } from "../../src/api.ts";
+import crate from "../../src/index.ts";
 import { createLog } from "../../src/utils/log.ts";
 import { findWasmBindgenCli } from "../../src/wasm-bindgen/cli.ts";
-import { copyToTemp, REPO_ROOT } from "../helpers/fixtures.ts";
+import { openPage, useBrowser, waitForReady } from "../helpers/browser.ts";
+import { captureLogger } from "../helpers/capture-logger.ts";
+import { copyToTemp, editFile, REPO_ROOT } from "../helpers/fixtures.ts";
+import { startDevServer } from "../helpers/servers.ts";
+import { installToolShims, realWasmBindgen } from "../helpers/tool-shims.ts";
 import { processTree, startViteProcess, stillRunning, writeViteConfig } from "../helpers/vite-process.ts";
 
 // How the plugin holds up when things go wrong around it: the user's Ctrl+C, tools
@@ -59,6 +65,7 @@ describe("Ctrl+C (SIGINT to the vite process)", () => {
     void fetch(`${url}crate/Cargo.toml?import`).catch(() => {});
     const tree = await waitForRustc(child.pid!);
     expect(output()).toContain("installing wasm-bindgen-cli 0.2.130");
+    const sent = Date.now();
     child.kill("SIGINT");
     await child;
     await expect.poll(() => stillRunning(tree.map((process) => process.pid)), { timeout: 10_000 }).toEqual([]);
@@ -68,5 +75,99 @@ describe("Ctrl+C (SIGINT to the vite process)", () => {
     await expect(
       findWasmBindgenCli("0.2.130", { path: undefined, install: false, download: false, cacheDir }, createLog(), path.join(dir, "crate/Cargo.toml")),
     ).rejects.toThrow("needs the wasm-bindgen CLI 0.2.130");
+    console.log(`[figure] SIGINT during a CLI install: ${tree.length} processes under vite, all gone ${Date.now() - sent} ms later; no CLI left to use`);
   });
 });
+
+const { browser } = useBrowser();
+const GREETING = /format!\("[^"]*, \{name\}!"[^)]*\)/;
+const MB = 1024 * 1024;
+
+/** One HTTP page load as a browser does it: the page, its script, the crate module, the wasm. */
+async function loadPage(url: string): Promise<{ module: string; wasmBytes: number }> {
+  const html = await fetch(url);
+  expect(html.status).toBe(200);
+  await html.text();
+  const main = await (await fetch(`${url}src/main.ts`)).text();
+  const crateUrl = /from "(\/crate\/Cargo\.toml[^"]*)"/.exec(main)?.[1];
+  expect(crateUrl, main.slice(0, 500)).toBeDefined();
+  const crateModule = await fetch(new URL(crateUrl!, url));
+  expect(crateModule.status).toBe(200);
+  const module = await crateModule.text();
+  const wasmUrl = /"([^"]*@vite-plugin-crate\/[^"]+\.wasm)"/.exec(module)?.[1];
+  expect(wasmUrl, module.slice(0, 500)).toBeDefined();
+  const wasm = await fetch(new URL(wasmUrl!, url));
+  expect(wasm.status).toBe(200);
+  expect(wasm.headers.get("content-type")).toBe("application/wasm");
+  return { module, wasmBytes: (await wasm.arrayBuffer()).byteLength };
+}
+
+test("50 concurrent page loads while a cold build runs, then a 200-save soak: one cargo run for the loads; the page ends on the last good save, memory settles, nothing grows, nothing is left running", async () => {
+  const dir = copyToTemp(PLAYGROUND, "soak");
+  const lib = path.join(dir, "crate/src/lib.rs");
+  const shims = installToolShims(path.join(dir, "shims"), await realWasmBindgen());
+  const savedPath = process.env.PATH;
+  process.env.PATH = `${shims.binDir}${path.delimiter}${savedPath}`;
+  const plugins = crate();
+  const api = (plugins[0] as unknown as { api: PluginApi }).api;
+  const logger = captureLogger();
+  const { server, url } = await startDevServer({ root: dir, configFile: false, plugins, customLogger: logger, logLevel: "info" });
+  try {
+    // The loads: all 50 arrive before the cold build (its own target dir) is done.
+    const started = Date.now();
+    const loads = await Promise.all(Array.from({ length: 50 }, () => loadPage(url)));
+    const loadSeconds = (Date.now() - started) / 1000;
+    const cargoBuilds = shims.runs("cargo").filter((run) => run.args.startsWith("rustc "));
+    expect(cargoBuilds).toHaveLength(1);
+    expect(shims.runs("wasm-bindgen").filter((run) => !run.args.includes("--version"))).toHaveLength(1);
+    expect(new Set(loads.map((load) => load.module)).size).toBe(1);
+    expect(loads.every((load) => load.wasmBytes === loads[0]!.wasmBytes)).toBe(true);
+    console.log(`[figure] 50 concurrent page loads during a cold build: all served in ${loadSeconds.toFixed(1)} s, 1 cargo build`);
+
+    // The soak: a page open, 200 saves about 0.6 s apart; every 10th breaks the build
+    // (a type error), and the next one fixes it.
+    const { page, errors } = await openPage(browser(), url);
+    await waitForReady(page, errors, 180_000);
+    const graphSize = () => server.environments.client.moduleGraph.idToModuleMap.size;
+    let rssAfter20 = 0;
+    let graphAfter20 = 0;
+    const rssStart = process.memoryUsage().rss;
+    const SAVES = 200;
+    let breaking = 0;
+    for (let save = 1; save <= SAVES; save++) {
+      const broken = save % 10 === 0 && save !== SAVES;
+      if (broken) breaking++;
+      editFile(lib, GREETING, broken ? `format!("Save ${save}, {name}!", 1 + "x")` : `format!("Save ${save}, {name}!")`);
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      if (save === 20) {
+        rssAfter20 = process.memoryUsage().rss;
+        graphAfter20 = graphSize();
+      }
+    }
+    await page.waitForFunction((last) => document.getElementById("greet")?.textContent === `Save ${last}, Ada!`, SAVES, { timeout: 60_000 });
+    // The page took every update: no wasm instance failed to start (they used to leak until
+    // Chromium refused a new one, about 70 saves in), nothing else went wrong.
+    expect(logger.lines.filter((line) => /Out of memory|Failed to reload/.test(line))).toEqual([]);
+    expect(errors).toEqual([]);
+    // Served wasm and page state: one of each per crate, however many builds ran.
+    expect(api.dev!.wasmByUrl.size).toBe(1);
+    expect(api.dev!.delivered.size).toBe(1);
+    expect(graphSize()).toBeLessThanOrEqual(graphAfter20);
+    const builds = shims.runs("cargo").filter((run) => run.args.startsWith("rustc ")).length - 1;
+    globalThis.gc?.();
+    const rssEnd = process.memoryUsage().rss;
+    console.log(
+      `[figure] soak: ${SAVES} saves (${breaking} breaking) in ${builds} builds; RSS ${Math.round(rssStart / MB)} MB at save 0, ` +
+        `${Math.round(rssAfter20 / MB)} MB at save 20, ${Math.round(rssEnd / MB)} MB at save 200; module graph ${graphAfter20} → ${graphSize()} modules`,
+    );
+    // Settled: the last 180 saves added less than the first 20 took to warm up, with room for GC timing.
+    expect(rssEnd - rssAfter20).toBeLessThan(150 * MB);
+    await page.close();
+  } finally {
+    process.env.PATH = savedPath;
+    const tree = processTree(process.pid).filter((process) => /cargo|rustc|wasm-bindgen|wasm-opt/.test(process.command));
+    await server.close();
+    await expect.poll(() => stillRunning(tree.map((process) => process.pid)), { timeout: 10_000 }).toEqual([]);
+    await expect.poll(() => processesMentioning(dir), { timeout: 10_000 }).toEqual([]);
+  }
+}, 600_000);

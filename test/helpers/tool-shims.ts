@@ -4,17 +4,23 @@ import { fileURLToPath } from "node:url";
 import { execa, execaSync } from "execa";
 import { loadCrateInfo } from "../../src/cargo/metadata.ts";
 import { userCacheDir } from "../../src/utils/cache-dir.ts";
-import { createLog } from "../../src/utils/log.ts";
-import { findWasmBindgenCli } from "../../src/wasm-bindgen/cli.ts";
+import { cachedCliPath, cliVersion } from "../../src/wasm-bindgen/cli-version.ts";
 import { REPO_ROOT } from "./fixtures.ts";
 
-/** The wasm-bindgen CLI the fixtures and the playground need (installed by global setup). */
+/**
+ * The wasm-bindgen CLI the fixtures and the playground need (installed by global
+ * setup). Found without findWasmBindgenCli on purpose: that remembers its answer for
+ * the whole process, and a test that puts a logging shim on PATH needs the plugin's
+ * own lookup to find the shim, not this path.
+ */
 export async function realWasmBindgen(): Promise<string> {
   const manifest = path.join(REPO_ROOT, "playground/crate/Cargo.toml");
   const { wasmBindgenVersion } = await loadCrateInfo(manifest);
-  const cacheDir = path.join(userCacheDir(), "wasm-bindgen-cli");
-  const cli = await findWasmBindgenCli(wasmBindgenVersion, { path: undefined, install: true, download: false, cacheDir }, createLog(), manifest);
-  return path.isAbsolute(cli) ? cli : (await execa("sh", ["-c", `command -v ${cli}`])).stdout.trim();
+  const cached = cachedCliPath(path.join(userCacheDir(), "wasm-bindgen-cli"), wasmBindgenVersion);
+  if (fs.existsSync(cached)) return cached;
+  const onPath = (await execa("sh", ["-c", "command -v wasm-bindgen"], { reject: false })).stdout.trim();
+  if (onPath && (await cliVersion(onPath)) === wasmBindgenVersion) return onPath;
+  throw new Error(`no wasm-bindgen CLI ${wasmBindgenVersion} in ${cached} or on PATH: test global setup installs it`);
 }
 
 /**

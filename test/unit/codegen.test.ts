@@ -3,6 +3,7 @@ import path from "node:path";
 import { describe, expect, test } from "vitest";
 import { crateModuleCode } from "../../src/codegen/crate-module.ts";
 import { exportNames } from "../../src/codegen/export-names.ts";
+import { RELEASE_EXPORT, withReleaseExport } from "../../src/codegen/glue-release.ts";
 import { crateModuleDeclarations } from "../../src/wasm-bindgen/dts.ts";
 import { parseCliVersion, cachedCliPath } from "../../src/wasm-bindgen/cli-version.ts";
 import { wasmBindgenArgs } from "../../src/wasm-bindgen/generate.ts";
@@ -68,6 +69,47 @@ describe("crateModuleCode", () => {
     const code = crateModuleCode(glue, ["default", "weird-name"], { kind: "url", url: "/w.wasm" }, { crate: "c" });
     expect(code).not.toContain("import.meta.hot");
     expect(code).toContain('export { default, "weird-name" } from');
+  });
+});
+
+describe("withReleaseExport: old glue modules let go of their wasm", () => {
+  // The top-level state of wasm-bindgen 0.2.130's `--target web` glue, with functions
+  // that use it as the real glue's exports do.
+  const glueJs = [
+    "let cachedUint8ArrayMemory0 = null;",
+    "let cachedTextDecoder = new TextDecoder('utf-8', { ignoreBOM: true });",
+    "let WASM_VECTOR_LEN = 0;",
+    "let wasmModule, wasmInstance, wasm;",
+    "let __wbg_init_promise;",
+    "export function setUp(instance) { wasm = instance; wasmModule = 'module'; wasmInstance = 'instance'; cachedUint8ArrayMemory0 = new Uint8Array(1); __wbg_init_promise = Promise.resolve(); WASM_VECTOR_LEN = 3; }",
+    "export function state() { return { wasmModule, wasmInstance, cachedUint8ArrayMemory0, __wbg_init_promise, WASM_VECTOR_LEN }; }",
+    "export function add(a, b) { return wasm.add(a, b); }",
+    "export function freeCounter() { wasm.__wbg_counter_free(8, 1); }",
+    "export function viewMemory() { return new Uint8Array(wasm.memory.buffer); }",
+  ].join("\n");
+  const load = async (code: string) => (await import(`data:text/javascript,${encodeURIComponent(code)}`)) as Record<string, (...args: unknown[]) => unknown>;
+
+  test("resets the instance, module, init promise and memory views; calls into the old build throw a clear error; frees do nothing", async () => {
+    const glue = await load(withReleaseExport(glueJs, "my-crate"));
+    glue.setUp!({ add: (a: number, b: number) => a + b, __wbg_counter_free: () => {}, memory: { buffer: new ArrayBuffer(8) } });
+    expect(glue.add!(20, 22)).toBe(42);
+    glue[RELEASE_EXPORT]!();
+    expect(glue.state!()).toEqual({ wasmModule: undefined, wasmInstance: undefined, cachedUint8ArrayMemory0: null, __wbg_init_promise: undefined, WASM_VECTOR_LEN: 3 });
+    expect(() => glue.add!(1, 2)).toThrow("this object or function belongs to an earlier build of my-crate, released after a newer hot update");
+    expect(() => glue.viewMemory!()).toThrow("belongs to an earlier build of my-crate");
+    expect(() => glue.freeCounter!()).not.toThrow();
+  });
+
+  test("glue without a top-level `wasm` is left as it is", () => {
+    expect(withReleaseExport("let other = null;\nexport const x = 1;", "c")).toBe("let other = null;\nexport const x = 1;");
+  });
+
+  test("the hot crate module releases the glue before the one it just replaced", () => {
+    const code = crateModuleCode("\0vite-plugin-crate:/t/out/my_crate.js", ["greet"], { kind: "url", url: "/w.wasm" }, { crate: "my-crate" });
+    const accept = code.slice(code.indexOf("import.meta.hot.accept("));
+    // After the update event, so apps can still read old objects while they carry state over.
+    expect(accept.indexOf(`replaced.push(__glue.${RELEASE_EXPORT});`)).toBeGreaterThan(accept.indexOf("dispatchEvent"));
+    expect(accept).toContain("if (replaced.length > 1) replaced.shift()?.();");
   });
 });
 
