@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import MagicString from "magic-string";
-import type { RollupError, RollupLog } from "rollup";
+import type { RollupLog } from "rollup";
 import type { Plugin } from "vite";
 import type { CompilerWarning } from "../cargo/build.ts";
 import type { PluginApi, ShippedCrate } from "../api.ts";
@@ -68,8 +68,10 @@ export function loadPlugin(api: PluginApi, unknownKeys: string[]): Plugin {
         if (importer?.startsWith(GLUE_ID_PREFIX) && source.startsWith("./snippets/")) {
           return GLUE_ID_PREFIX + path.posix.join(path.posix.dirname(importer.slice(GLUE_ID_PREFIX.length)), source);
         }
+        const pathError = specialCharacterError(source, importer, isBrowserDev(api, runsInNode(this, api)));
+        if (pathError) return this.error(toRollupError(pathError));
         const bare = stripQuery(source);
-        if (!MANIFEST_RE.test(bare)) return queryInPathError(this, source, importer);
+        if (!MANIFEST_RE.test(bare)) return null;
         const { filter } = api.settings;
         // Let Vite/Rollup resolve first: that covers aliases and root-relative URLs.
         const resolved = await this.resolve(source, importer, { skipSelf: true });
@@ -190,19 +192,26 @@ export function loadPlugin(api: PluginApi, unknownKeys: string[]): Plugin {
 }
 
 /**
- * An existing Cargo.toml whose path has a "?" in it: bundlers read that as the start
- * of a query, so the import can never reach the file. Say so, rather than "not found".
+ * An existing Cargo.toml whose path has a "?" or "#" in it. Bundlers read "?" as the
+ * start of a query, so such an import can never reach the file; Vite's dev server reads
+ * "#" in a browser's module URL as a fragment (it supports "#" only inside packages,
+ * vitejs/vite#13123), so the page would get index.html. Say so, rather than "not found"
+ * or a blank page. Builds, SSR and Vitest handle "#".
  */
-function queryInPathError(context: { error: (error: RollupError) => never }, source: string, importer: string | undefined): null {
-  if (!source.includes("?") || !MANIFEST_RE.test(source)) return null;
+function specialCharacterError(source: string, importer: string | undefined, browserDev: boolean): CrateError | undefined {
+  if (!/[?#]/.test(source) || !MANIFEST_RE.test(source)) return undefined;
   const literal = importer && /^\.{1,2}[\\/]/.test(source) ? path.resolve(path.dirname(importer), source) : source;
-  if (!fs.existsSync(literal)) return null;
-  const error = new CrateError(
-    `${literal} has a "?" in its path, which Vite and Rollup read as the start of a query, so it cannot be imported. ` +
-      "Rename the folder (spaces, # and non-ASCII letters are fine).",
-    { file: importer ?? literal, code: "QUERY_IN_PATH" },
-  );
-  return context.error(toRollupError(error));
+  if (!fs.existsSync(literal)) return undefined;
+  const problem = literal.includes("?")
+    ? 'has a "?" in its path, which Vite and Rollup read as the start of a query, so it cannot be imported'
+    : browserDev
+      ? `has a "#" in its path, which Vite's dev server cannot serve to a browser (it reads it as a URL fragment; \`vite build\`, SSR and Vitest handle it)`
+      : undefined;
+  if (!problem) return undefined;
+  return new CrateError(`${literal} ${problem}. Rename the folder (spaces and non-ASCII letters are fine).`, {
+    file: importer ?? literal,
+    code: literal.includes("?") ? "QUERY_IN_PATH" : "HASH_IN_PATH",
+  });
 }
 
 /** A rustc warning as a Rollup log: `onwarn`/`onLog` can filter it by `pluginCode` (the lint). */

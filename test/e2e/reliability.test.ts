@@ -8,8 +8,8 @@ import { createLog } from "../../src/utils/log.ts";
 import { findWasmBindgenCli } from "../../src/wasm-bindgen/cli.ts";
 import { openPage, useBrowser, waitForReady } from "../helpers/browser.ts";
 import { captureLogger } from "../helpers/capture-logger.ts";
-import { copyToTemp, editFile, REPO_ROOT } from "../helpers/fixtures.ts";
-import { startDevServer } from "../helpers/servers.ts";
+import { copyToTemp, editFile, REPO_ROOT, SHARED_TARGET, standaloneCrate } from "../helpers/fixtures.ts";
+import { startDevServer, tempOutDir } from "../helpers/servers.ts";
 import { installToolShims, realWasmBindgen } from "../helpers/tool-shims.ts";
 import { processTree, startViteProcess, stillRunning, writeViteConfig } from "../helpers/vite-process.ts";
 
@@ -171,3 +171,50 @@ test("50 concurrent page loads while a cold build runs, then a 200-save soak: on
     await expect.poll(() => processesMentioning(dir), { timeout: 10_000 }).toEqual([]);
   }
 }, 600_000);
+
+test("crate folders with spaces and non-ASCII letters, and a symlinked one, in vite dev: the page calls each; a \"#\" is a clear error", async () => {
+  const root = tempOutDir("odd-paths-dev");
+  const folders = { space: "my crate", unicode: "crâte-ünïcode-日本", linked: "linked-crate" };
+  for (const [key, folder] of Object.entries(folders)) {
+    const source = standaloneCrate("basic", `odd-${key}`);
+    if (key === "linked") {
+      fs.cpSync(source, path.join(root, "real-crate"), { recursive: true });
+      fs.symlinkSync(path.join(root, "real-crate"), path.join(root, folder), "dir");
+    } else {
+      fs.cpSync(source, path.join(root, folder), { recursive: true });
+    }
+  }
+  const keys = Object.keys(folders) as (keyof typeof folders)[];
+  fs.writeFileSync(path.join(root, "index.html"), `<link rel="icon" href="data:,">${keys.map((key) => `<p id="${key}"></p>`).join("")}<p id="status"></p><script type="module" src="./main.js"></script>`);
+  fs.writeFileSync(
+    path.join(root, "main.js"),
+    [
+      ...keys.map((key) => `import { add as ${key} } from ${JSON.stringify(`./${folders[key]}/Cargo.toml`)};`),
+      ...keys.map((key, i) => `document.getElementById("${key}").textContent = String(${key}(${i}, 40));`),
+      'document.getElementById("status").textContent = "Ready";',
+    ].join("\n"),
+  );
+  // A second page whose crate sits in a folder with a "#".
+  fs.cpSync(standaloneCrate("basic", "odd-hash"), path.join(root, "crate#1"), { recursive: true });
+  fs.writeFileSync(path.join(root, "hash.html"), '<script type="module" src="./hash.js"></script>');
+  fs.writeFileSync(path.join(root, "hash.js"), 'import { add } from "./crate#1/Cargo.toml";\nconsole.log(add(1, 2));\n');
+  const saved = process.env.CARGO_TARGET_DIR;
+  process.env.CARGO_TARGET_DIR = SHARED_TARGET.CARGO_TARGET_DIR;
+  const { server, url } = await startDevServer({ root, configFile: false, plugins: [crate()] });
+  try {
+    const { page, errors } = await openPage(browser(), url);
+    await waitForReady(page, errors, 180_000);
+    expect(await Promise.all(keys.map((key) => page.textContent(`#${key}`)))).toEqual(["40", "41", "42"]);
+    expect(errors).toEqual([]);
+    await page.goto(`${url}hash.html`);
+    const overlay = page.locator("vite-error-overlay");
+    await overlay.waitFor({ state: "attached", timeout: 120_000 });
+    const text = await overlay.evaluate((element) => element.shadowRoot?.textContent ?? "");
+    expect(text).toContain(`${path.join(root, "crate#1/Cargo.toml")} has a "#" in its path, which Vite's dev server cannot serve to a browser`);
+    await page.close();
+  } finally {
+    if (saved === undefined) delete process.env.CARGO_TARGET_DIR;
+    else process.env.CARGO_TARGET_DIR = saved;
+    await server.close();
+  }
+});
