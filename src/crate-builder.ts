@@ -94,6 +94,8 @@ export class CrateBuilder {
   /** `--config` arguments of the build profile, worked out with the crate's metadata. */
   private profileConfig: string[] | undefined;
   private optimizer: Promise<WasmOptimizer> | undefined;
+  /** Counts manifest changes, so metadata read before one is not kept after it. */
+  private manifestChanges = 0;
   /** Files whose change must rebuild the crate: the last good build's dep-info and manifests. */
   watchFiles: string[];
 
@@ -122,6 +124,7 @@ export class CrateBuilder {
     if (/Cargo\.(toml|lock)$/.test(file)) {
       this.info = undefined;
       this.profileConfig = undefined;
+      this.manifestChanges++;
     }
     if (rebuild) this.rebuilds.rebuild(file);
     else this.rebuilds.invalidate(file);
@@ -156,9 +159,15 @@ export class CrateBuilder {
   private async runSteps(signal: AbortSignal): Promise<CrateOutput> {
     const { settings, log, serialize, cache, stats } = this.context;
     const started = Date.now();
-    this.info ??= await loadCrateInfo(this.manifestPath, { signal });
-    const info = this.info;
-    this.profileConfig ??= await this.releaseProfileConfig(info);
+    // Metadata read while a manifest changed serves this build, but is not remembered:
+    // the follow-up build must read the new manifest (a git checkout changes several).
+    const changes = this.manifestChanges;
+    const info = this.info ?? (await loadCrateInfo(this.manifestPath, { signal }));
+    const profileConfig = this.profileConfig ?? (await this.releaseProfileConfig(info));
+    if (changes === this.manifestChanges) {
+      this.info = info;
+      this.profileConfig = profileConfig;
+    }
     const cli = await findWasmBindgenCli(info.wasmBindgenVersion, settings.wasmBindgen, log, this.manifestPath, signal);
     const profile = settings.release ? "release" : "debug";
     const outDir = path.join(info.targetDir, "vite-plugin-crate", profile, info.crateId);
@@ -169,7 +178,7 @@ export class CrateBuilder {
     const step = await serialize(info.targetDir, async () => {
       const progress = createBuildProgress(info.packageName, info.packageCount, log, info.targetDir);
       stats.cargoRuns++;
-      const cargo = await cargoBuild(info, { ...settings, profileConfig: this.profileConfig }, { signal, progress, log });
+      const cargo = await cargoBuild(info, { ...settings, profileConfig }, { signal, progress, log });
       const cargoWasm = new Uint8Array(await fs.readFile(cargo.wasmPath));
       const cargoWasmHash = sha256(cargoWasm);
       // Same bytes from cargo (a comment-only edit, a touched file): wasm-bindgen and

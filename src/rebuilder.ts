@@ -101,7 +101,13 @@ export class Rebuilder<T> {
     this.pending = [];
     this.eager = false;
     this.stale = false;
-    const run = this.run(this.signal);
+    let run: Promise<T>;
+    try {
+      run = this.run(this.signal);
+    } catch (error) {
+      // A run that throws at once is a failed build like any other, not a lost change.
+      run = Promise.reject(error);
+    }
     this.running = run;
     this.last = run;
     run.then(
@@ -123,7 +129,13 @@ export class Rebuilder<T> {
       if (this.eager) this.scheduleAfterQuiet();
       return;
     }
-    if (changes.length > 0) this.onRebuilt?.(outcome);
+    if (changes.length === 0) return;
+    try {
+      this.onRebuilt?.(outcome);
+    } catch (error) {
+      // A listener's bug must not become an unhandled rejection of the build.
+      console.error(error);
+    }
   }
 
   /** Starts the follow-up build once no change came for `quietMs` (a request may start it sooner). */

@@ -1,7 +1,7 @@
 import fs from "node:fs/promises";
 import { CrateError, type Location } from "../utils/error.ts";
 import { cargoErrorText, runCargo } from "./command.ts";
-import { howItEnded } from "../utils/run-command.ts";
+import { howItEnded, RUN_AGAIN } from "../utils/run-command.ts";
 import type { Log } from "../utils/log.ts";
 import type { BuildProgress } from "./progress.ts";
 import { addWasmTarget } from "./wasm-target.ts";
@@ -113,7 +113,7 @@ async function cargoBuildOnce(crate: CrateInfo, options: CargoBuildOptions, run:
 
   if (result.exitSignal) {
     throw new CrateError(
-      `cargo ${howItEnded(result)} while building ${crate.manifestPath}, so nothing was built. Save a file or reload to build again.`,
+      `cargo ${howItEnded(result)} while building ${crate.manifestPath}, so nothing was built. ${RUN_AGAIN}`,
       { file: crate.manifestPath, code: "CARGO_KILLED" },
     );
   }

@@ -165,7 +165,7 @@ export function manifestError(manifestPath: string, stderr: string): CrateError 
  * mislead; undefined for any other failure.
  */
 export function dependencyError(manifestPath: string, stderr: string): CrateError | undefined {
-  if (!/no matching package named|failed to select a version|failed to download|failed to get `|but --offline was specified/.test(stderr)) {
+  if (!/no matching package named|failed to select a version|failed to download|but --offline was specified/.test(stderr)) {
     return undefined;
   }
   const offline = /--offline|offline mode/.test(stderr);

@@ -47,7 +47,8 @@ const RESERVED = new Set(["default", "await", "yield", "let", "static", "enum", 
 export function crateModuleCode(glueId: string, exports: string[], wasm: WasmSource, hot?: HotUpdate): string {
   const glue = JSON.stringify(glueId);
   const names = [...exports].sort();
-  const init = `await __wbg_init({ module_or_path: ${wasmExpression(wasm)} });`;
+  const initCall = `__wbg_init({ module_or_path: ${wasmExpression(wasm)} })`;
+  const init = `await ${initCall};`;
   // Node has no fetch for file paths: the bytes are read from disk and handed to init.
   const readsFile = wasm.kind === "file" || wasm.kind === "bundled-file";
   const fsImport = readsFile ? ['import { readFile as __readFile } from "node:fs/promises";'] : [];
@@ -58,7 +59,7 @@ export function crateModuleCode(glueId: string, exports: string[], wasm: WasmSou
   // A finished module keeps the value of its last top-level await (in V8, its generator's
   // registers) for as long as the page lives: await nothing, not the wasm's exports, so
   // a replaced build's instance can be collected once released (see glue-release.ts).
-  const hotInit = `await __wbg_init({ module_or_path: ${wasmExpression(wasm)} }).then(() => undefined);`;
+  const hotInit = `await ${initCall}.then(() => undefined);`;
   const lines = [...fsImport, `import __wbg_init, * as __glue from ${glue};`, hotInit];
   if (names.length > 0) lines.push(`export let ${names.map((name) => `${name} = __glue.${name}`).join(", ")};`);
   lines.push(
@@ -76,18 +77,22 @@ export function crateModuleCode(glueId: string, exports: string[], wasm: WasmSou
     "  import.meta.hot.accept((next) => {",
     "    if (!next) return;",
     // A changed export list cannot be patched into importers' bindings: reload them.
+    // Browsers never unload modules, so each replaced glue would keep its wasm alive
+    // (see glue-release.ts). The one being replaced stays usable until the next update,
+    // for work still in flight and state carried over; the one before it is released.
+    "    const replaced = (import.meta.hot.data.replaced ??= []);",
+    "    const releaseOlder = () => {",
+    `      replaced.push(__glue.${RELEASE_EXPORT});`,
+    "      if (replaced.length > 1) replaced.shift()?.();",
+    "    };",
     `    if (Object.keys(next).join() !== ${JSON.stringify(names.join())}) {`,
     `      import.meta.hot.invalidate("the crate's exports changed, so importers must run again");`,
+    "      releaseOlder();",
     "      return;",
     "    }",
     "    for (const set of setters) set(next);",
     `    globalThis.dispatchEvent?.(new CustomEvent(${JSON.stringify(UPDATE_EVENT)}, { detail: { crate: ${JSON.stringify(hot.crate)} } }));`,
-    // Browsers never unload modules, so each replaced glue would keep its wasm alive
-    // (see glue-release.ts). The one just replaced stays usable until the next update,
-    // for work still in flight; the one before it is released.
-    "    const replaced = (import.meta.hot.data.replaced ??= []);",
-    `    replaced.push(__glue.${RELEASE_EXPORT});`,
-    "    if (replaced.length > 1) replaced.shift()?.();",
+    "    releaseOlder();",
     "  });",
     "}",
     "",

@@ -10,7 +10,8 @@ export const RELEASE_EXPORT = "__vitePluginCrateRelease";
  * session failed with "WebAssembly.instantiate(): Out of memory" after ~70 saves.
  * Releasing resets those variables: `wasm` to a stand-in whose calls throw a clear
  * error (an object of an old build used after its release), whose `__wbg_*_free`
- * functions do nothing (finalizers of old objects run quietly), and the other
+ * functions do nothing (finalizers of old class objects run quietly; a wasm-bindgen
+ * closure's finalizer would still throw), and the other
  * state (declared with no value or `= null`: instance, module, init promise, memory
  * views) to what it was before init.
  *
@@ -37,7 +38,8 @@ export function withReleaseExport(glueJs: string, crate: string): string {
     "// Added by vite-plugin-crate's dev server (see src/codegen/glue-release.ts).",
     `export function ${RELEASE_EXPORT}() {`,
     `  const released = new Proxy(function () {}, {`,
-    `    get: (_, name) => (typeof name === "string" && /^__wbg_\\w+_free$/.test(name) ? () => {} : name === Symbol.toPrimitive ? undefined : released),`,
+    // Not a thenable and not a primitive; frees are no-ops; anything else leads to the error.
+    `    get: (_, name) => (name === "then" || name === Symbol.toPrimitive ? undefined : typeof name === "string" && /^__wbg_\\w+_free$/.test(name) ? () => {} : released),`,
     `    apply() { throw new Error(${message}); },`,
     `    construct() { throw new Error(${message}); },`,
     "  });",

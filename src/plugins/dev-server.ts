@@ -53,7 +53,7 @@ export function devServerPlugin(api: PluginApi): Plugin {
     },
 
     hotUpdate({ file }) {
-      // The rebuild loop updates the page itself; Vite's default handling of a changed
+      // The page updater below brings rebuilds to the page itself; Vite's default handling of a changed
       // Cargo.toml would only race it.
       if ([...api.crates.values()].some((builder) => builder.watches(file))) return [];
     },

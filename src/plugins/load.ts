@@ -19,12 +19,14 @@ const NODE_FS = "node:fs/promises";
 const WASM_PLACEHOLDER_PREFIX = "__VITE_PLUGIN_CRATE_WASM_";
 const PLACEHOLDER_RE = /__VITE_PLUGIN_CRATE_WASM_[\w-]+__/g;
 
-// Hook filters: Rolldown (Vite 8) and Rollup 4.38+ skip our hooks for everything else
-// without calling into JS. Each handler checks again, for Rollup versions without filters.
+// Hook filters: Rolldown (Vite 8) skips our hooks for everything else without calling
+// into JS; Rollup 4.38+ does so for resolveId and load (not renderChunk). Each handler
+// checks again, for bundlers without filters.
+const GLUE_ID_RE = new RegExp(`^${GLUE_ID_PREFIX.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`);
 /** Imports we resolve: crate manifests (maybe with a query), our virtual ids, what glue and crate modules import. */
-const RESOLVE_FILTER = [/Cargo\.toml(?:[?#]|$)/, /^\0vite-plugin-crate:/, /^node:fs\/promises$/, /^\.\/snippets\//];
+const RESOLVE_FILTER = [/Cargo\.toml(?:[?#]|$)/, GLUE_ID_RE, /^node:fs\/promises$/, /^\.\/snippets\//];
 /** Modules we load: crate manifests and our virtual glue and snippet modules. */
-const LOAD_FILTER = [MANIFEST_RE, /^\0vite-plugin-crate:/];
+const LOAD_FILTER = [MANIFEST_RE, GLUE_ID_RE];
 
 function stripQuery(id: string): string {
   return id.replace(/[?#].*$/, "");
@@ -68,16 +70,16 @@ export function loadPlugin(api: PluginApi, unknownKeys: string[]): Plugin {
         if (importer?.startsWith(GLUE_ID_PREFIX) && source.startsWith("./snippets/")) {
           return GLUE_ID_PREFIX + path.posix.join(path.posix.dirname(importer.slice(GLUE_ID_PREFIX.length)), source);
         }
-        const pathError = specialCharacterError(source, importer, isBrowserDev(api, runsInNode(this, api)));
+        const { filter } = api.settings;
+        const pathError = specialCharacterError(source, importer, isBrowserDev(api, runsInNode(this, api)), filter);
         if (pathError) return this.error(toRollupError(pathError));
         const bare = stripQuery(source);
         if (!MANIFEST_RE.test(bare)) return null;
-        const { filter } = api.settings;
         // Let Vite/Rollup resolve first: that covers aliases and root-relative URLs.
         const resolved = await this.resolve(source, importer, { skipSelf: true });
         const file = resolved && !resolved.external ? stripQuery(resolved.id) : undefined;
         if (file && fs.existsSync(file)) return filter(file) ? file : null;
-        const expected = importer && /^\.{1,2}[\\/]/.test(bare) ? path.resolve(path.dirname(importer), bare) : bare;
+        const expected = importedPath(bare, importer);
         if (!filter(expected)) return null;
         const error = new CrateError(
           `Cannot find the crate ${JSON.stringify(source)}${importer ? ` imported from ${importer}` : ""}: ${expected} does not exist. ` +
@@ -191,6 +193,11 @@ export function loadPlugin(api: PluginApi, unknownKeys: string[]): Plugin {
   };
 }
 
+/** The file a relative import names, resolved against its importer; other specifiers as they are. */
+function importedPath(source: string, importer: string | undefined): string {
+  return importer && /^\.{1,2}[\\/]/.test(source) ? path.resolve(path.dirname(importer), source) : source;
+}
+
 /**
  * An existing Cargo.toml whose path has a "?" or "#" in it. Bundlers read "?" as the
  * start of a query, so such an import can never reach the file; Vite's dev server reads
@@ -198,10 +205,15 @@ export function loadPlugin(api: PluginApi, unknownKeys: string[]): Plugin {
  * vitejs/vite#13123), so the page would get index.html. Say so, rather than "not found"
  * or a blank page. Builds, SSR and Vitest handle "#".
  */
-function specialCharacterError(source: string, importer: string | undefined, browserDev: boolean): CrateError | undefined {
+function specialCharacterError(
+  source: string,
+  importer: string | undefined,
+  browserDev: boolean,
+  filter: (id: string) => boolean,
+): CrateError | undefined {
   if (!/[?#]/.test(source) || !MANIFEST_RE.test(source)) return undefined;
-  const literal = importer && /^\.{1,2}[\\/]/.test(source) ? path.resolve(path.dirname(importer), source) : source;
-  if (!fs.existsSync(literal)) return undefined;
+  const literal = importedPath(source, importer);
+  if (!fs.existsSync(literal) || !filter(literal)) return undefined;
   const problem = literal.includes("?")
     ? 'has a "?" in its path, which Vite and Rollup read as the start of a query, so it cannot be imported'
     : browserDev

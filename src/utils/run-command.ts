@@ -64,9 +64,18 @@ export async function runCommand(command: string, args: string[], options: RunOp
   }
 }
 
-/** How a failed command ended, for messages: "was killed by SIGKILL" or "exited with code 2". */
+/** How a failed command ended, for messages: "was killed by SIGKILL (…)" or "exited with code 2". */
 export function howItEnded(result: CommandResult): string {
-  return result.exitSignal
-    ? `was killed by ${result.exitSignal} (out of memory, or another program stopped it)`
-    : `exited with code ${result.exitCode}`;
+  const signal = result.exitSignal;
+  if (!signal) return `exited with code ${result.exitCode}`;
+  const why =
+    signal === "SIGKILL"
+      ? "out of memory, or another program stopped it"
+      : /^SIG(SEGV|BUS|ABRT|ILL|FPE)$/.test(signal)
+        ? "it crashed"
+        : "it was stopped";
+  return `was killed by ${signal} (${why})`;
 }
+
+/** What to do after a tool died mid-build: the next build runs it again. */
+export const RUN_AGAIN = "Run the build again (in vite dev: save a file or reload the page).";

@@ -1,3 +1,6 @@
+import { constants as fsConstants } from "node:fs";
+import fs from "node:fs/promises";
+import path from "node:path";
 import { CrateError } from "../utils/error.ts";
 import { exists } from "../utils/fs.ts";
 import type { Log } from "../utils/log.ts";
@@ -60,10 +63,13 @@ async function locateOrInstall(
       { file: manifestPath, code: "WASM_BINDGEN_MISMATCH" },
     );
   }
-  const onPath = await cliVersion(CLI_EXECUTABLE);
-  if (onPath === version) {
-    log.debug(`using wasm-bindgen ${version} from PATH`);
-    return CLI_EXECUTABLE;
+  // By its full path: the lookup is remembered for the process, and the executable that
+  // was checked must be the one that runs, whatever PATH or that folder does later.
+  const pathCli = await findOnPath(CLI_EXECUTABLE);
+  const onPath = pathCli && (await cliVersion(pathCli));
+  if (pathCli && onPath === version) {
+    log.debug(`using wasm-bindgen ${version} from PATH (${pathCli})`);
+    return pathCli;
   }
   const cached = cachedCliPath(options.cacheDir, version);
   if (await exists(cached)) {
@@ -80,4 +86,18 @@ async function locateOrInstall(
   }
   await installCli({ version, cacheDir: options.cacheDir, download: options.download, manifestPath, onPath, log, signal });
   return cached;
+}
+
+/** The first executable named `name` in a PATH folder, as the shell would find it. */
+async function findOnPath(name: string): Promise<string | undefined> {
+  for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.join(dir, name);
+    const executable = await fs.access(candidate, fsConstants.X_OK).then(
+      () => true,
+      () => false,
+    );
+    if (executable) return candidate;
+  }
+  return undefined;
 }

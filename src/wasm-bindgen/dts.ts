@@ -38,6 +38,9 @@ export function declarationsPath(manifestPath: string): string {
   return `${manifestPath}.d.ts`;
 }
 
+/** Declarations files a write already failed for (warned about once per process). */
+const unwritable = new Set<string>();
+
 /**
  * Writes or checks a crate's declarations (see DeclarationsMode). A file that cannot
  * be written (a read-only checkout, a sandbox) costs the editor its types, not the
@@ -47,6 +50,9 @@ export async function updateDeclarations(manifestPath: string, declarations: str
   const file = declarationsPath(manifestPath);
   const write = () =>
     writeIfChanged(file, declarations).catch((error: NodeJS.ErrnoException) => {
+      // Once per file: in dev every rebuild would try again.
+      if (unwritable.has(file)) return;
+      unwritable.add(file);
       log.warn(
         `could not write ${file} (${error.code ?? error.message}), so TypeScript does not see the crate's current exports. ` +
           "The build goes on. Make the folder writable, or set `dts: false` to stop writing it.",

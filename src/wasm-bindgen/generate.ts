@@ -1,6 +1,6 @@
 import fs from "node:fs/promises";
 import path from "node:path";
-import { howItEnded, runCommand } from "../utils/run-command.ts";
+import { howItEnded, RUN_AGAIN, runCommand } from "../utils/run-command.ts";
 import { CrateError } from "../utils/error.ts";
 
 /** What wasm-bindgen produced for one crate, held in memory. */
@@ -67,8 +67,9 @@ export async function generateGlue(options: {
   if (result.exitCode !== 0) {
     await fs.rm(tempDir, { recursive: true, force: true });
     throw new CrateError(
-      `wasm-bindgen ${howItEnded(result)} on the wasm built from ${manifestPath}. ` +
-        `Save a file or reload to run it again.${result.stderr || result.stdout ? `\n\n${result.stderr || result.stdout}` : ""}`,
+      `wasm-bindgen ${howItEnded(result)} on the wasm built from ${manifestPath}.` +
+        (result.exitSignal ? ` ${RUN_AGAIN}` : "") +
+        (result.stderr || result.stdout ? `\n\n${result.stderr || result.stdout}` : ""),
       { file: manifestPath, code: "WASM_BINDGEN_FAILED" },
     );
   }

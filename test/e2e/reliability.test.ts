@@ -18,11 +18,26 @@ import { processTree, startViteProcess, stillRunning, writeViteConfig } from "..
 
 const PLAYGROUND = path.join(REPO_ROOT, "playground");
 
-/** Command lines of every process that mentions `dir` (cargo's and rustc's name their paths). */
+/** `pid stat command` of every live process that mentions `dir` (cargo's and rustc's name their paths). */
 function processesMentioning(dir: string): string[] {
-  return execFileSync("ps", ["-A", "-o", "stat=,args="], { encoding: "utf8" })
+  return execFileSync("ps", ["-A", "-o", "pid=,stat=,args="], { encoding: "utf8" })
     .split("\n")
-    .filter((line) => line.includes(dir) && !line.trim().startsWith("Z") && !line.includes(" ps -A"));
+    .filter((line) => line.includes(dir) && !line.trim().split(/\s+/)[1]?.startsWith("Z") && !line.includes(" ps -A"));
+}
+
+/** After a failed test: nothing of it may keep running into the next one. */
+function killLeftovers(vitePid: number, dir: string): void {
+  for (const { pid } of processTree(vitePid)) killQuietly(pid);
+  killQuietly(vitePid);
+  for (const line of processesMentioning(dir)) killQuietly(Number(line.trim().split(/\s+/)[0]));
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, "SIGKILL");
+  } catch {
+    // already gone
+  }
 }
 
 /** Waits until `vite`'s process tree runs a rustc, then returns the tree. */
@@ -32,6 +47,15 @@ async function waitForRustc(pid: number): Promise<{ pid: number; command: string
     .poll(() => (tree = processTree(pid)).some((process) => process.command === "rustc"), { timeout: 180_000, interval: 200 })
     .toBe(true);
   return tree;
+}
+
+/** Waits until the logging shims have seen no new run for 2 s. */
+async function toolsQuiet(shims: ReturnType<typeof installToolShims>): Promise<void> {
+  const count = () => shims.runs("cargo").length + shims.runs("wasm-bindgen").length;
+  for (let before = -1; before !== count(); ) {
+    before = count();
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+  }
 }
 
 /** PATH without any wasm-bindgen on it, so the plugin must install its own. */
@@ -47,14 +71,18 @@ describe("Ctrl+C (SIGINT to the vite process)", () => {
     const dir = copyToTemp(PLAYGROUND, "sigint-build");
     writeViteConfig(dir);
     const { child, url } = await startViteProcess(dir);
-    void fetch(`${url}crate/Cargo.toml?import`).catch(() => {});
-    const tree = await waitForRustc(child.pid!);
-    const sent = Date.now();
-    child.kill("SIGINT");
-    await child;
-    await expect.poll(() => stillRunning(tree.map((process) => process.pid)), { timeout: 10_000 }).toEqual([]);
-    await expect.poll(() => processesMentioning(dir), { timeout: 10_000 }).toEqual([]);
-    console.log(`[figure] SIGINT during a cold build: ${tree.length} processes under vite, all gone ${Date.now() - sent} ms later`);
+    try {
+      void fetch(`${url}crate/Cargo.toml?import`).catch(() => {});
+      const tree = await waitForRustc(child.pid!);
+      const sent = Date.now();
+      child.kill("SIGINT");
+      await child;
+      await expect.poll(() => stillRunning(tree.map((process) => process.pid)), { timeout: 10_000 }).toEqual([]);
+      await expect.poll(() => processesMentioning(dir), { timeout: 10_000 }).toEqual([]);
+      console.log(`[figure] SIGINT during a cold build: ${tree.length} processes under vite, all gone ${Date.now() - sent} ms later`);
+    } finally {
+      killLeftovers(child.pid!, dir);
+    }
   });
 
   test("during a wasm-bindgen CLI install: nothing left running, nothing half-installed found later", async () => {
@@ -62,20 +90,24 @@ describe("Ctrl+C (SIGINT to the vite process)", () => {
     const cacheDir = path.join(dir, "cli-cache");
     writeViteConfig(dir, `{ wasmBindgen: { cacheDir: ${JSON.stringify(cacheDir)}, download: false } }`);
     const { child, url, output } = await startViteProcess(dir, { PATH: pathWithoutWasmBindgen() });
-    void fetch(`${url}crate/Cargo.toml?import`).catch(() => {});
-    const tree = await waitForRustc(child.pid!);
-    expect(output()).toContain("installing wasm-bindgen-cli 0.2.130");
-    const sent = Date.now();
-    child.kill("SIGINT");
-    await child;
-    await expect.poll(() => stillRunning(tree.map((process) => process.pid)), { timeout: 10_000 }).toEqual([]);
-    await expect.poll(() => processesMentioning(cacheDir), { timeout: 10_000 }).toEqual([]);
-    // The install lock is released, and no version folder exists to be taken for a CLI.
-    expect(fs.readdirSync(cacheDir).filter((name) => !name.startsWith("0.2.130.installing-"))).toEqual([]);
-    await expect(
-      findWasmBindgenCli("0.2.130", { path: undefined, install: false, download: false, cacheDir }, createLog(), path.join(dir, "crate/Cargo.toml")),
-    ).rejects.toThrow("needs the wasm-bindgen CLI 0.2.130");
-    console.log(`[figure] SIGINT during a CLI install: ${tree.length} processes under vite, all gone ${Date.now() - sent} ms later; no CLI left to use`);
+    try {
+      void fetch(`${url}crate/Cargo.toml?import`).catch(() => {});
+      const tree = await waitForRustc(child.pid!);
+      expect(output()).toContain("installing wasm-bindgen-cli 0.2.130");
+      const sent = Date.now();
+      child.kill("SIGINT");
+      await child;
+      await expect.poll(() => stillRunning(tree.map((process) => process.pid)), { timeout: 10_000 }).toEqual([]);
+      await expect.poll(() => processesMentioning(cacheDir), { timeout: 10_000 }).toEqual([]);
+      // The install lock is released, and no version folder exists to be taken for a CLI.
+      expect(fs.readdirSync(cacheDir).filter((name) => !name.startsWith("0.2.130.installing-"))).toEqual([]);
+      await expect(
+        findWasmBindgenCli("0.2.130", { path: undefined, install: false, download: false, cacheDir }, createLog(), path.join(dir, "crate/Cargo.toml")),
+      ).rejects.toThrow("needs the wasm-bindgen CLI 0.2.130");
+      console.log(`[figure] SIGINT during a CLI install: ${tree.length} processes under vite, all gone ${Date.now() - sent} ms later; no CLI left to use`);
+    } finally {
+      killLeftovers(child.pid!, cacheDir);
+    }
   });
 });
 
@@ -117,6 +149,8 @@ test("50 concurrent page loads while a cold build runs, then a 200-save soak: on
     const started = Date.now();
     const loads = await Promise.all(Array.from({ length: 50 }, () => loadPage(url)));
     const loadSeconds = (Date.now() - started) / 1000;
+    // A second build would start from a watcher event after the first ended: wait for quiet.
+    await toolsQuiet(shims);
     const cargoBuilds = shims.runs("cargo").filter((run) => run.args.startsWith("rustc "));
     expect(cargoBuilds).toHaveLength(1);
     expect(shims.runs("wasm-bindgen").filter((run) => !run.args.includes("--version"))).toHaveLength(1);
@@ -146,8 +180,7 @@ test("50 concurrent page loads while a cold build runs, then a 200-save soak: on
     }
     await page.waitForFunction((last) => document.getElementById("greet")?.textContent === `Save ${last}, Ada!`, SAVES, { timeout: 60_000 });
     // The page took every update: no wasm instance failed to start (they used to leak until
-    // Chromium refused a new one, about 70 saves in), nothing else went wrong.
-    expect(logger.lines.filter((line) => /Out of memory|Failed to reload/.test(line))).toEqual([]);
+    // Chromium refused a new one, about 70 saves in; Vite's client logs that in the page).
     expect(errors).toEqual([]);
     // Served wasm and page state: one of each per crate, however many builds ran.
     expect(api.dev!.wasmByUrl.size).toBe(1);

@@ -5,7 +5,7 @@ import { buildError, cargoBuildArgs, compilerWarning } from "../../src/cargo/bui
 import { cargoErrorText } from "../../src/cargo/command.ts";
 import { parseDepInfo } from "../../src/cargo/dep-info.ts";
 import { isMissingTargetError, parseCargoMessages } from "../../src/cargo/messages.ts";
-import { crateId, manifestError, readCrateInfo, type CargoMetadata, type CrateInfo } from "../../src/cargo/metadata.ts";
+import { crateId, dependencyError, manifestError, readCrateInfo, type CargoMetadata, type CrateInfo } from "../../src/cargo/metadata.ts";
 
 const recorded = (name: string) => fs.readFileSync(path.join(import.meta.dirname, "recorded", name), "utf8");
 
@@ -64,12 +64,11 @@ describe("cargo's JSON messages", () => {
   });
 
   test("cargo's own errors come from stderr without progress lines", () => {
-    const stderr =
-      "    Updating crates.io index\nerror: failed to select a version for `nope`.\n    ... required by package `x`\n";
+    const stderr = "   Compiling x v0.1.0\nerror: failed to run custom build command for `x v0.1.0`\n";
     const error = buildError(brokenCrate, [], stderr);
     expect(error.code).toBe("CARGO_FAILED");
-    expect(error.message).toContain("error: failed to select a version for `nope`.");
-    expect(error.message).not.toContain("Updating");
+    expect(error.message).toContain("error: failed to run custom build command for `x v0.1.0`");
+    expect(error.message).not.toContain("Compiling");
     expect(cargoErrorText("   Compiling a v1\nboom\n")).toBe("boom");
   });
 
@@ -85,6 +84,30 @@ describe("cargo's JSON messages", () => {
       "/tmp/rec/Cargo.toml",
     );
     expect(parsed.diagnostics.map((d) => d.rendered)).toEqual(["warning in /tmp/rec/Cargo.toml"]);
+  });
+});
+
+describe("dependencies cargo cannot get", () => {
+  test("not in the registry: check the name and version", () => {
+    const stderr = "    Updating crates.io index\nerror: failed to select a version for `nope`.\n    ... required by package `x`\n";
+    const error = buildError(brokenCrate, [], stderr);
+    expect(error.code).toBe("CARGO_DEPENDENCY");
+    expect(error.message).toContain("cargo could not get the dependencies of /tmp/rec/Cargo.toml. Check the dependency's name and version");
+    expect(error.message).toContain("error: failed to select a version for `nope`.");
+    expect(error.message).not.toContain("Updating");
+  });
+
+  test("offline and not downloaded: run cargo fetch once online", () => {
+    const stderr =
+      "error: failed to download `oorandom v11.1.3`\n\nCaused by:\n  attempting to make an HTTP request, but --offline was specified\n";
+    const error = dependencyError("/tmp/rec/Cargo.toml", stderr)!;
+    expect(error.code).toBe("CARGO_OFFLINE");
+    expect(error.message).toContain("cargo fetch --manifest-path /tmp/rec/Cargo.toml");
+  });
+
+  test("a missing path dependency is a manifest problem, not a registry one", () => {
+    const stderr = "error: failed to get `helper` as a dependency of package `x v0.1.0`\n\nCaused by:\n  failed to load source for dependency `helper`\n";
+    expect(dependencyError("/tmp/rec/Cargo.toml", stderr)).toBeUndefined();
   });
 });
 

@@ -86,6 +86,7 @@ describe("withReleaseExport: old glue modules let go of their wasm", () => {
     "export function add(a, b) { return wasm.add(a, b); }",
     "export function freeCounter() { wasm.__wbg_counter_free(8, 1); }",
     "export function viewMemory() { return new Uint8Array(wasm.memory.buffer); }",
+    "export function current() { return wasm; }",
   ].join("\n");
   const load = async (code: string) => (await import(`data:text/javascript,${encodeURIComponent(code)}`)) as Record<string, (...args: unknown[]) => unknown>;
 
@@ -98,6 +99,8 @@ describe("withReleaseExport: old glue modules let go of their wasm", () => {
     expect(() => glue.add!(1, 2)).toThrow("this object or function belongs to an earlier build of my-crate, released after a newer hot update");
     expect(() => glue.viewMemory!()).toThrow("belongs to an earlier build of my-crate");
     expect(() => glue.freeCounter!()).not.toThrow();
+    // Not mistaken for a promise (the glue's init returns `wasm` once it is set).
+    expect(typeof (await Promise.resolve(glue.current!()))).toBe("function");
   });
 
   test("glue without a top-level `wasm` is left as it is", () => {
@@ -107,9 +110,12 @@ describe("withReleaseExport: old glue modules let go of their wasm", () => {
   test("the hot crate module releases the glue before the one it just replaced", () => {
     const code = crateModuleCode("\0vite-plugin-crate:/t/out/my_crate.js", ["greet"], { kind: "url", url: "/w.wasm" }, { crate: "my-crate" });
     const accept = code.slice(code.indexOf("import.meta.hot.accept("));
-    // After the update event, so apps can still read old objects while they carry state over.
-    expect(accept.indexOf(`replaced.push(__glue.${RELEASE_EXPORT});`)).toBeGreaterThan(accept.indexOf("dispatchEvent"));
+    expect(accept).toContain(`replaced.push(__glue.${RELEASE_EXPORT});`);
     expect(accept).toContain("if (replaced.length > 1) replaced.shift()?.();");
+    // After the update event, so apps can still read old objects while they carry state over.
+    expect(accept.lastIndexOf("releaseOlder();")).toBeGreaterThan(accept.indexOf("dispatchEvent"));
+    // The exports' module keeps no hold on the instance through its top-level await.
+    expect(code).toContain('await __wbg_init({ module_or_path: "/w.wasm" }).then(() => undefined);');
   });
 });
 
