@@ -42,25 +42,23 @@ export class CrateRegistry {
 
   /** The builder for a crate, created on first use. */
   builderFor(manifestPath: string): CrateBuilder {
-    let builder = this.builders.get(manifestPath);
-    if (!builder) {
-      builder = new CrateBuilder(manifestPath, {
-        settings: this.buildSettings,
-        log: this.settings.log,
-        serialize,
-        signal: this.stop.signal,
-        // Builds only: in dev, writing megabytes of debug wasm per save would slow the
-        // edit loop (~25 ms) for a gain only at server start.
-        cache: createBuildCache(
-          this.cacheEnabled && this.settings.command === "build" ? this.settings.cacheDir : undefined,
-          this.settings.log,
-        ),
-        stats: this.stats,
-      });
-      const created = builder;
-      builder.rebuilds.onRebuilt = (outcome) => this.onRebuilt?.(created, outcome);
-      this.builders.set(manifestPath, builder);
-    }
+    const existing = this.builders.get(manifestPath);
+    if (existing) return existing;
+    const builder = new CrateBuilder(manifestPath, {
+      settings: this.buildSettings,
+      log: this.settings.log,
+      serialize,
+      signal: this.stop.signal,
+      // Builds only: in dev, writing megabytes of debug wasm per save would slow the
+      // edit loop (~25 ms) for a gain only at server start.
+      cache: createBuildCache(
+        this.cacheEnabled && this.settings.command === "build" ? this.settings.cacheDir : undefined,
+        this.settings.log,
+      ),
+      stats: this.stats,
+    });
+    builder.rebuilds.onRebuilt = (outcome) => this.onRebuilt?.(builder, outcome);
+    this.builders.set(manifestPath, builder);
     return builder;
   }
 
@@ -79,20 +77,13 @@ export class CrateRegistry {
     return output.warnings;
   }
 
-  /** The package name of the crate whose glue JS (not a snippet) has this module id. */
-  crateOfGlue(id: string): string | undefined {
-    for (const builder of this.builders.values()) {
-      if (builder.lastOutput?.glueId === id) return builder.lastOutput.info.packageName;
-    }
-    return undefined;
-  }
-
-  /** The code of a glue or snippet module we generated, if `id` is one. */
-  generatedModule(id: string): string | undefined {
+  /** A glue or snippet module we generated, with the build it belongs to, if `id` is one. */
+  generatedModule(id: string): { code: string; output: CrateOutput } | undefined {
     if (!id.startsWith(GLUE_ID_PREFIX)) return undefined;
     for (const builder of this.builders.values()) {
-      const code = builder.lastOutput?.modules.get(id);
-      if (code !== undefined) return code;
+      const output = builder.lastOutput;
+      const code = output?.modules.get(id);
+      if (code !== undefined) return { code, output: output! };
     }
     return undefined;
   }

@@ -175,7 +175,8 @@ export interface Options {
    * - `"check"`: an existing file is never changed, and one out of date is an error.
    * - `false`: none.
    *
-   * In every mode but `false`, a missing file is written.
+   * In every mode but `false`, a missing file is written. A file that cannot be written
+   * (a read-only folder) is one warning, and the build goes on.
    * @default true
    */
   dts?: boolean | "write" | "check";

@@ -103,7 +103,7 @@ export function createBuildCache(dir: string | undefined, log?: Log): BuildCache
         const entry = await readIfExists(file);
         if (!entry) return undefined;
         const wasm = entry.subarray(DIGEST_BYTES);
-        if (!entry.subarray(0, DIGEST_BYTES).equals(createHash("sha256").update(wasm).digest())) {
+        if (!entry.subarray(0, DIGEST_BYTES).equals(sha256Digest(wasm))) {
           throw new Error("its wasm does not match its recorded sha256");
         }
         await touch(file);
@@ -111,11 +111,15 @@ export function createBuildCache(dir: string | undefined, log?: Log): BuildCache
       }),
     writeWasm: (crate, key, wasm) =>
       write(async () => {
-        const digest = createHash("sha256").update(wasm).digest();
-        await writeFileAtomically(path.join(wasmDir, `${crate}-${key}.wasm`), Buffer.concat([digest, wasm]));
+        await writeFileAtomically(path.join(wasmDir, `${crate}-${key}.wasm`), Buffer.concat([sha256Digest(wasm), wasm]));
         await prune(wasmDir, crate, ".wasm", [".wasm"]);
       }),
   };
+}
+
+/** The raw 32-byte sha256 that heads a wasm-opt entry. */
+function sha256Digest(bytes: Uint8Array): Buffer {
+  return createHash("sha256").update(bytes).digest();
 }
 
 /** What a wasm-bindgen entry's .json holds; its wasm is the .json's sibling. */

@@ -94,11 +94,12 @@ export function loadPlugin(api: PluginApi, unknownKeys: string[]): Plugin {
       filter: { id: LOAD_FILTER },
       async handler(id) {
         if (id.startsWith(GLUE_ID_PREFIX)) {
-          const code = api.crates.generatedModule(id);
-          if (code === undefined) this.error(`${id.slice(GLUE_ID_PREFIX.length)} is not part of the current build of its crate`);
+          const generated = api.crates.generatedModule(id);
+          if (!generated) return this.error(`${id.slice(GLUE_ID_PREFIX.length)} is not part of the current build of its crate`);
+          const { code, output } = generated;
           // Hot updates release old glue modules' wasm (see codegen/glue-release.ts).
-          const glueOf = api.settings.command === "serve" ? api.crates.crateOfGlue(id) : undefined;
-          return { code: glueOf ? withReleaseExport(code, glueOf) : code, map: null };
+          const releasable = api.settings.command === "serve" && id === output.glueId;
+          return { code: releasable ? withReleaseExport(code, output.info.packageName) : code, map: null };
         }
         if (!MANIFEST_RE.test(id) || !api.settings.filter(id)) return null;
         const { settings, dev } = api;

@@ -1,9 +1,9 @@
 import { constants as fsConstants } from "node:fs";
 import fs from "node:fs/promises";
-import path from "node:path";
 import { CrateError } from "../utils/error.ts";
 import { exists } from "../utils/fs.ts";
 import type { Log } from "../utils/log.ts";
+import { pathCandidates } from "../utils/path-lookup.ts";
 import { cachedCliPath, CLI_EXECUTABLE, cliVersion } from "./cli-version.ts";
 import { installCli } from "./install.ts";
 
@@ -88,16 +88,10 @@ async function locateOrInstall(
   return cached;
 }
 
-/** The first executable named `name` in a PATH folder, as the shell would find it. */
+/** The first executable named `name` on PATH, as the shell would find it. */
 async function findOnPath(name: string): Promise<string | undefined> {
-  for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
-    if (!dir) continue;
-    const candidate = path.join(dir, name);
-    const executable = await fs.access(candidate, fsConstants.X_OK).then(
-      () => true,
-      () => false,
-    );
-    if (executable) return candidate;
+  for (const candidate of pathCandidates(name)) {
+    if (await fs.access(candidate, fsConstants.X_OK).then(() => true, () => false)) return candidate;
   }
   return undefined;
 }

@@ -2,6 +2,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { execa } from "execa";
+import { pathCandidates } from "../utils/path-lookup.ts";
 import { howItEnded, runCommand } from "../utils/run-command.ts";
 
 /**
@@ -95,15 +96,12 @@ export function findNativeWasmOpt(executable?: string): Promise<NativeWasmOpt | 
 async function firstUsableOnPath(): Promise<NativeWasmOpt | { rejected: string }> {
   const names = process.platform === "win32" ? ["wasm-opt.exe"] : ["wasm-opt"];
   let firstRejection: { rejected: string } | undefined;
-  for (const dir of (process.env.PATH ?? "").split(path.delimiter).filter(Boolean)) {
-    for (const name of names) {
-      const file = path.join(dir, name);
-      const head = await readHead(file);
-      if (head === undefined || /^#!.*\bnode\b/.test(head)) continue;
-      const found = await inspect(file);
-      if ("path" in found) return found;
-      firstRejection ??= found;
-    }
+  for (const file of names.flatMap(pathCandidates)) {
+    const head = await readHead(file);
+    if (head === undefined || /^#!.*\bnode\b/.test(head)) continue;
+    const found = await inspect(file);
+    if ("path" in found) return found;
+    firstRejection ??= found;
   }
   return firstRejection ?? { rejected: "no native wasm-opt on PATH" };
 }
