@@ -1,6 +1,7 @@
 import type { Plugin } from "vite";
 import { createApi, type PluginApi } from "./api.ts";
 import { type Options, resolveOptions } from "./options.ts";
+import { chunkNamesPlugin } from "./plugins/chunk-names.ts";
 import { configPlugin } from "./plugins/config.ts";
 import { crossOriginIsolationPlugin } from "./plugins/cross-origin-isolation.ts";
 import { devServerPlugin } from "./plugins/dev-server.ts";
@@ -33,6 +34,7 @@ function createPlugins(options: Options, page?: PluginApi): Plugin[] {
     configPlugin(api, workerPlugins, page),
     crossOriginIsolationPlugin(api),
     loadPlugin(api, page ? [] : unknownKeys),
+    chunkNamesPlugin(api),
     devServerPlugin(api),
     sizeReportPlugin(api),
     headersFilePlugin(api),

@@ -34,11 +34,28 @@ export interface HotUpdate {
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 const RESERVED = new Set(["default", "await", "yield", "let", "static", "enum", "implements", "package", "protected", "interface", "private", "public"]);
 
+/** A name as an export specifier: wasm-bindgen's `js_name` can be any string. */
+export function exportSpecifier(name: string): string {
+  return IDENTIFIER.test(name) ? name : JSON.stringify(name);
+}
+
+/**
+ * The init functions every crate module exports besides the crate's own exports, as
+ * wasm-pack's `--target web` output does: `import init, { greet } from "…"; await init();`
+ * works unchanged. The wasm is instantiated by then, so they resolve to (return) its
+ * raw exports at once: that is how such code reaches `memory`.
+ */
+const INIT_EXPORTS = [
+  { exported: "default", local: "__wbg_init", member: "default" },
+  { exported: "initSync", local: "__wbg_initSync", member: "initSync" },
+] as const;
+
 /**
  * The code of the module an app gets for `import … from "./crate/Cargo.toml"`: it
  * re-exports the crate's exports (`exports`, the glue's named exports minus its init
- * machinery) and instantiates the wasm before any importer runs (top-level await),
- * so every export is ready to call on import.
+ * machinery) and the glue's init functions (see INIT_EXPORTS), and instantiates the
+ * wasm before any importer runs (top-level await), so every export is ready to call
+ * on import.
  *
  * With `hot` (the dev server), the exports are `let` bindings that the module's own
  * HMR handler reassigns from the rebuilt module: ES modules' live bindings make every
@@ -48,26 +65,38 @@ export function crateModuleCode(glueId: string, exports: string[], wasm: WasmSou
   const glue = JSON.stringify(glueId);
   const names = [...exports].sort();
   const initCall = `__wbg_init({ module_or_path: ${wasmExpression(wasm)} })`;
-  const init = `await ${initCall};`;
-  // Node has no fetch for file paths: the bytes are read from disk and handed to init.
-  const readsFile = wasm.kind === "file" || wasm.kind === "bundled-file";
-  const fsImport = readsFile ? ['import { readFile as __readFile } from "node:fs/promises";'] : [];
+  const fsImport = wasmSourceImports(wasm);
   if (!hot || !names.every((name) => IDENTIFIER.test(name) && !RESERVED.has(name))) {
-    const list = names.map((name) => (IDENTIFIER.test(name) ? name : JSON.stringify(name))).join(", ");
-    return [...fsImport, `import __wbg_init from ${glue};`, `export { ${list} } from ${glue};`, init, ""].join("\n");
+    const list = names.map(exportSpecifier);
+    return [
+      ...fsImport,
+      `import __wbg_init from ${glue};`,
+      `export { ${[...list, "default", "initSync"].join(", ")} } from ${glue};`,
+      `await ${initCall};`,
+      "",
+    ].join("\n");
   }
+  // Every export as a local binding the accept handler can reassign: the crate's
+  // exports under their own names, the init functions under local ones.
+  const bindings = [...names.map((name) => ({ exported: name, local: name, member: name })), ...INIT_EXPORTS];
+  // What a rebuilt module's namespace lists when the export list is the same.
+  const exportList = bindings.map((b) => b.exported).sort();
   // A finished module keeps the value of its last top-level await (in V8, its generator's
   // registers) for as long as the page lives: await nothing, not the wasm's exports, so
   // a replaced build's instance can be collected once released (see glue-release.ts).
-  const hotInit = `await ${initCall}.then(() => undefined);`;
-  const lines = [...fsImport, `import __wbg_init, * as __glue from ${glue};`, hotInit];
-  if (names.length > 0) lines.push(`export let ${names.map((name) => `${name} = __glue.${name}`).join(", ")};`);
+  const lines = [
+    ...fsImport,
+    `import * as __glue from ${glue};`,
+    `let ${bindings.map((b) => `${b.local} = __glue.${b.member}`).join(", ")};`,
+    `export { ${bindings.map((b) => (b.local === b.exported ? b.local : `${b.local} as ${b.exported}`)).join(", ")} };`,
+    `await ${initCall}.then(() => undefined);`,
+  ];
   lines.push(
     "if (import.meta.hot) {",
     // Importers hold the bindings of whichever instance of this module they imported:
     // every instance registers a setter, and each update refreshes all of them.
     "  const setters = (import.meta.hot.data.setters ??= []);",
-    `  setters.push((next) => { ${names.map((name) => `${name} = next.${name};`).join(" ")} });`,
+    `  setters.push((next) => { ${bindings.map((b) => `${b.local} = next.${b.exported};`).join(" ")} });`,
     // The overlay shows a rebuild's error, not a broken page: close it ourselves, or
     // Vite's client would reload the page on its first update to be safe.
     `  import.meta.hot.on(${JSON.stringify(ERROR_CLEARED_EVENT)}, () => {`,
@@ -85,7 +114,7 @@ export function crateModuleCode(glueId: string, exports: string[], wasm: WasmSou
     `      replaced.push(__glue.${RELEASE_EXPORT});`,
     "      if (replaced.length > 1) replaced.shift()?.();",
     "    };",
-    `    if (Object.keys(next).join() !== ${JSON.stringify(names.join())}) {`,
+    `    if (Object.keys(next).join() !== ${JSON.stringify(exportList.join())}) {`,
     `      import.meta.hot.invalidate("the crate's exports changed, so importers must run again");`,
     "      releaseOlder();",
     "      return;",
@@ -100,7 +129,20 @@ export function crateModuleCode(glueId: string, exports: string[], wasm: WasmSou
   return lines.join("\n");
 }
 
-function wasmExpression(wasm: WasmSource): string {
+const FS_IMPORT = 'import { readFile as __readFile } from "node:fs/promises";';
+
+/** Node has no fetch for file paths: the bytes are read from disk and handed to init. */
+export function readsFile(wasm: WasmSource): boolean {
+  return wasm.kind === "file" || wasm.kind === "bundled-file";
+}
+
+/** The line that imports what {@link wasmExpression} needs, if anything. */
+export function wasmSourceImports(wasm: WasmSource): string[] {
+  return readsFile(wasm) ? [FS_IMPORT] : [];
+}
+
+/** An expression for what wasm-bindgen's init takes as `module_or_path`: a URL or the bytes. */
+export function wasmExpression(wasm: WasmSource): string {
   switch (wasm.kind) {
     case "url":
       return JSON.stringify(wasm.url);

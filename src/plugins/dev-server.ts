@@ -123,8 +123,11 @@ function invalidateGlue(server: ViteDevServer, output: CrateOutput, timestamp: n
 async function sendHotUpdate(server: ViteDevServer, manifest: string, output: CrateOutput): Promise<void> {
   invalidateGlue(server, output, Date.now());
   for (const environment of Object.values(server.environments)) {
-    const crateModule = environment.moduleGraph.getModuleById(manifest);
-    if (crateModule) await environment.reloadModule(crateModule);
+    // The crate module and its `?init` and `?url` variants (those accept no update:
+    // their importers reload).
+    for (const crateModule of environment.moduleGraph.getModulesByFile(manifest) ?? []) {
+      await environment.reloadModule(crateModule);
+    }
   }
 }
 

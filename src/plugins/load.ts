@@ -6,6 +6,7 @@ import type { Plugin } from "vite";
 import type { CompilerWarning } from "../cargo/build.ts";
 import type { PluginApi, ShippedCrate } from "../api.ts";
 import { crateModuleCode } from "../codegen/crate-module.ts";
+import { crateQuery, initModuleCode, isOtherPluginsQuery, urlModuleCode } from "../codegen/query-modules.ts";
 import { exportNames } from "../codegen/export-names.ts";
 import { withReleaseExport } from "../codegen/glue-release.ts";
 import { GLUE_ID_PREFIX, type CrateOutput } from "../crate-builder.ts";
@@ -25,8 +26,8 @@ const PLACEHOLDER_RE = /__VITE_PLUGIN_CRATE_WASM_[\w-]+__/g;
 const GLUE_ID_RE = new RegExp(`^${GLUE_ID_PREFIX.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`);
 /** Imports we resolve: crate manifests (maybe with a query), our virtual ids, what glue and crate modules import. */
 const RESOLVE_FILTER = [/Cargo\.toml(?:[?#]|$)/, GLUE_ID_RE, /^node:fs\/promises$/, /^\.\/snippets\//];
-/** Modules we load: crate manifests and our virtual glue and snippet modules. */
-const LOAD_FILTER = [MANIFEST_RE, GLUE_ID_RE];
+/** Modules we load: crate manifests (maybe `?init` or `?url`) and our virtual glue and snippet modules. */
+const LOAD_FILTER = [/(^|[\\/])Cargo\.toml(\?.*)?$/, GLUE_ID_RE];
 
 function stripQuery(id: string): string {
   return id.replace(/[?#].*$/, "");
@@ -75,10 +76,21 @@ export function loadPlugin(api: PluginApi, unknownKeys: string[]): Plugin {
         if (pathError) return this.error(toRollupError(pathError));
         const bare = stripQuery(source);
         if (!MANIFEST_RE.test(bare)) return null;
+        // Vite's dev server marks a classic worker's script so (builds bundle workers as iife: see load).
+        if (importer && /[?&]worker_file\b/.test(importer) && /[?&]type=classic\b/.test(importer)) {
+          return this.error(toRollupError(classicWorkerError(importer)));
+        }
         // Let Vite/Rollup resolve first: that covers aliases and root-relative URLs.
         const resolved = await this.resolve(source, importer, { skipSelf: true });
         const file = resolved && !resolved.external ? stripQuery(resolved.id) : undefined;
-        if (file && fs.existsSync(file)) return filter(file) ? file : null;
+        // `?init` and `?url` are ours (see codegen/query-modules.ts); other queries
+        // meaning another plugin's module (Vite's `?raw`) go to it; the rest are ignored.
+        const query = crateQuery(source);
+        if (file && fs.existsSync(file)) {
+          if (!filter(file)) return null;
+          if (isOtherPluginsQuery(source)) return null;
+          return query ? `${file}?${query}` : file;
+        }
         const expected = importedPath(bare, importer);
         if (!filter(expected)) return null;
         const error = new CrateError(
@@ -101,27 +113,29 @@ export function loadPlugin(api: PluginApi, unknownKeys: string[]): Plugin {
           const releasable = api.settings.command === "serve" && id === output.glueId;
           return { code: releasable ? withReleaseExport(code, output.info.packageName) : code, map: null };
         }
-        if (!MANIFEST_RE.test(id) || !api.settings.filter(id)) return null;
+        const file = stripQuery(id);
+        const query = crateQuery(id);
+        if (!MANIFEST_RE.test(file) || isOtherPluginsQuery(id) || !api.settings.filter(file)) return null;
         const { settings, dev } = api;
         const inNode = runsInNode(this, api);
         const browserDev = isBrowserDev(api, inNode);
         // server.fs guards what the dev server sends to browsers (Vite checks it in its
         // HTTP middlewares); server-side code (SSR, Vitest) is never sent anywhere.
-        if (browserDev && !dev!.isLoadingAllowed(id)) {
+        if (browserDev && !dev!.isLoadingAllowed(file)) {
           const error = new CrateError(
-            `${id} is outside the folders the dev server may read (server.fs.allow). ` +
+            `${file} is outside the folders the dev server may read (server.fs.allow). ` +
               "Add the crate's folder to server.fs.allow in your Vite config to import it.",
-            { file: id, code: "FS_NOT_ALLOWED" },
+            { file, code: "FS_NOT_ALLOWED" },
           );
           return this.error(toRollupError(error));
         }
-        if (settings.workerFormat === "iife") return this.error(toRollupError(iifeWorkerError(id)));
-        const builder = api.crates.builderFor(id);
+        if (settings.workerFormat === "iife") return this.error(toRollupError(iifeWorkerError(file)));
+        const builder = api.crates.builderFor(file);
         let output: CrateOutput;
         try {
           output = await builder.build();
         } catch (error) {
-          if (browserDev) dev!.failedLoads.add(id);
+          if (browserDev) dev!.failedLoads.add(file);
           dev?.watchCrateFolder(builder);
           return this.error(toRollupError(error));
         } finally {
@@ -133,8 +147,8 @@ export function loadPlugin(api: PluginApi, unknownKeys: string[]): Plugin {
         for (const warning of api.crates.takeWarnings(output)) this.warn(warningLog(warning));
         dev?.watchBuild(builder, output);
         if (browserDev) {
-          dev!.failedLoads.delete(id);
-          dev!.delivered.set(id, output);
+          dev!.failedLoads.delete(file);
+          dev!.delivered.set(file, output);
         }
         let exports = exportsByGlue.get(output.glue);
         if (!exports) {
@@ -149,7 +163,9 @@ export function loadPlugin(api: PluginApi, unknownKeys: string[]): Plugin {
         } else if (wasm.kind === "asset") {
           wasmFile = { referenceId: wasm.referenceId };
         }
-        if (settings.command === "build") api.shipped.get(this).set(id, { output, wasmFile });
+        if (settings.command === "build") api.shipped.get(this).set(file, { output, wasmFile });
+        if (query === "url") return { code: urlModuleCode(wasm), map: null };
+        if (query === "init") return { code: initModuleCode(output.glueId, exports, wasm), map: null };
         // Only browsers get hot updates; Node-side modules are invalidated and run again.
         const hot = browserDev ? { crate: output.info.packageName } : undefined;
         return { code: crateModuleCode(output.glueId, exports, wasm, hot), map: null };
@@ -232,12 +248,31 @@ function warningLog(warning: CompilerWarning): RollupLog {
   return { message: warning.message, code: warning.code, id: warning.id, ...(warning.loc && { loc: warning.loc }) };
 }
 
+/** How a module worker is started, for errors about classic ones. */
+const MODULE_WORKER_FORM = 'new Worker(new URL("./worker.js", import.meta.url), { type: "module" })';
+
 /** A crate imported into a worker bundled as iife: top-level await cannot be there. */
 function iifeWorkerError(id: string): CrateError {
   return new CrateError(
     `${id} is imported in a web worker that Vite bundles as an iife (worker.format: "iife"), ` +
       "which cannot hold the top-level await that instantiates the wasm. " +
-      'Set worker: { format: "es" } in your Vite config (module workers: every current browser runs them).',
+      `Set worker: { format: "es" } in your Vite config and start the worker as a module worker: ${MODULE_WORKER_FORM} ` +
+      "(every current browser runs them).",
     { file: id, code: "WORKER_FORMAT" },
+  );
+}
+
+/**
+ * A crate imported in a classic worker in `vite dev` (`new Worker(url)` without
+ * `type: "module"`): the browser would refuse the worker's `import` with a bare
+ * SyntaxError. Classic workers (`importScripts`, wasm-pack's `--target no-modules`) are
+ * not supported: the crate is an ES module.
+ */
+function classicWorkerError(importer: string): CrateError {
+  const file = importer.replace(/\?.*$/, "");
+  return new CrateError(
+    `${file} imports a crate but runs as a classic worker, which cannot load ES modules (nor a crate: ` +
+      `importScripts and wasm-pack's no-modules output are not supported). Start it as a module worker: ${MODULE_WORKER_FORM}`,
+    { file, code: "CLASSIC_WORKER" },
   );
 }

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
 import { crateModuleCode } from "../../src/codegen/crate-module.ts";
+import { crateQuery, initModuleCode, isOtherPluginsQuery, urlModuleCode } from "../../src/codegen/query-modules.ts";
 import { exportNames } from "../../src/codegen/export-names.ts";
 import { RELEASE_EXPORT, withReleaseExport } from "../../src/codegen/glue-release.ts";
 import { crateModuleDeclarations } from "../../src/wasm-bindgen/dts.ts";
@@ -11,12 +12,12 @@ import { wasmBindgenArgs } from "../../src/wasm-bindgen/generate.ts";
 describe("crateModuleCode", () => {
   const glue = "\0vite-plugin-crate:/t/out/my_crate.js";
 
-  test("re-exports the crate's exports and instantiates before importers run", () => {
+  test("re-exports the crate's exports and wasm-bindgen's init functions, and instantiates before importers run", () => {
     const code = crateModuleCode(glue, ["greet", "Counter"], { kind: "url", url: "/@vite-plugin-crate/my_crate-abc.wasm" });
     expect(code).toBe(
       [
         `import __wbg_init from "\\u0000vite-plugin-crate:/t/out/my_crate.js";`,
-        `export { Counter, greet } from "\\u0000vite-plugin-crate:/t/out/my_crate.js";`,
+        `export { Counter, greet, default, initSync } from "\\u0000vite-plugin-crate:/t/out/my_crate.js";`,
         `await __wbg_init({ module_or_path: "/@vite-plugin-crate/my_crate-abc.wasm" });`,
         "",
       ].join("\n"),
@@ -56,19 +57,83 @@ describe("crateModuleCode", () => {
 
   test("the hot variant exports live bindings that its accept handler reassigns", () => {
     const code = crateModuleCode(glue, ["greet", "Counter"], { kind: "url", url: "/w.wasm" }, { crate: "my-crate" });
-    expect(code).toContain("export let Counter = __glue.Counter, greet = __glue.greet;");
+    expect(code).toContain("let Counter = __glue.Counter, greet = __glue.greet, __wbg_init = __glue.default, __wbg_initSync = __glue.initSync;");
+    expect(code).toContain("export { Counter, greet, __wbg_init as default, __wbg_initSync as initSync };");
     expect(code).toContain("import.meta.hot.accept((next) => {");
-    expect(code).toContain('if (Object.keys(next).join() !== "Counter,greet") {');
+    // A namespace lists its exports sorted: the check holds for an unchanged build.
+    expect(code).toContain('if (Object.keys(next).join() !== "Counter,default,greet,initSync") {');
     expect(code).toContain("import.meta.hot.invalidate(");
-    expect(code).toContain("setters.push((next) => { Counter = next.Counter; greet = next.greet; });");
+    expect(code).toContain(
+      "setters.push((next) => { Counter = next.Counter; greet = next.greet; __wbg_init = next.default; __wbg_initSync = next.initSync; });",
+    );
     expect(code).toContain("for (const set of setters) set(next);");
     expect(code).toContain('new CustomEvent("vite-plugin-crate:update", { detail: { crate: "my-crate" } })');
   });
 
   test("names that cannot be `let` bindings fall back to plain re-exports", () => {
-    const code = crateModuleCode(glue, ["default", "weird-name"], { kind: "url", url: "/w.wasm" }, { crate: "c" });
+    const code = crateModuleCode(glue, ["static", "weird-name"], { kind: "url", url: "/w.wasm" }, { crate: "c" });
     expect(code).not.toContain("import.meta.hot");
-    expect(code).toContain('export { default, "weird-name" } from');
+    expect(code).toContain('export { static, "weird-name", default, initSync } from');
+  });
+});
+
+describe("?init and ?url modules", () => {
+  // A stand-in for wasm-bindgen's glue that records what its init got.
+  const fakeGlue = `data:text/javascript,${encodeURIComponent(
+    [
+      "export const calls = [];",
+      "let wasm;",
+      "export default async function init(options) { calls.push(options); wasm ??= { memory: 'raw memory' }; return wasm; }",
+      "export function initSync() { return wasm; }",
+      "export function greet(name) { return `Hello, ${name}!`; }",
+    ].join("\n"),
+  )}`;
+  const load = async (code: string) => (await import(`data:text/javascript,${encodeURIComponent(code)}`)) as Record<string, any>;
+
+  test("the queries that are ours, and the ones another plugin answers", () => {
+    expect(crateQuery("./crate/Cargo.toml?init")).toBe("init");
+    expect(crateQuery("/crate/Cargo.toml?url&t=123")).toBe("url");
+    expect(crateQuery("./crate/Cargo.toml")).toBeUndefined();
+    expect(crateQuery("./crate/Cargo.toml?t=1")).toBeUndefined();
+    expect(isOtherPluginsQuery("./crate/Cargo.toml?raw")).toBe(true);
+    expect(isOtherPluginsQuery("./crate/Cargo.toml?t=1")).toBe(false);
+  });
+
+  test("?init instantiates nothing on import; init() passes the crate's wasm and resolves to the crate's exports", async () => {
+    const module = await load(initModuleCode(fakeGlue, ["greet"], { kind: "url", url: "/w.wasm" }));
+    const glue = await import(fakeGlue);
+    expect(glue.calls).toEqual([]);
+    const exports = await module.default();
+    expect(glue.calls).toEqual([{ module_or_path: "/w.wasm" }]);
+    expect(Object.keys(exports)).toEqual(["greet"]);
+    expect(exports.greet("Rust")).toBe("Hello, Rust!");
+    expect(module.greet).toBe(exports.greet);
+  });
+
+  test("?init passes wasm-bindgen's options on, and takes a bare Module or URL as module_or_path", async () => {
+    const module = await load(initModuleCode(fakeGlue, ["greet"], { kind: "url", url: "/w.wasm" }));
+    const glue = await import(fakeGlue);
+    glue.calls.length = 0;
+    const memory = { shared: true };
+    await module.default({ memory });
+    await module.default({ module_or_path: "/other.wasm" });
+    await module.default("/bare.wasm");
+    expect(glue.calls).toEqual([{ memory, module_or_path: "/w.wasm" }, { module_or_path: "/other.wasm" }, { module_or_path: "/bare.wasm" }]);
+  });
+
+  test("?url is the URL the page fetches, by where the wasm comes from", () => {
+    expect(urlModuleCode({ kind: "url", url: "/@vite-plugin-crate/x.wasm" })).toBe('export default "/@vite-plugin-crate/x.wasm";\n');
+    expect(urlModuleCode({ kind: "asset", referenceId: "r1" })).toBe("export default import.meta.ROLLUP_FILE_URL_r1;\n");
+    expect(urlModuleCode({ kind: "inline", base64: "AGFzbQ==" })).toBe('export default "data:application/wasm;base64,AGFzbQ==";\n');
+    expect(urlModuleCode({ kind: "file", path: "/t/x.wasm" })).toBe('export default "file:///t/x.wasm";\n');
+  });
+
+  test("the crate module's default export is wasm-bindgen's init: harmless once instantiated, resolving to the raw exports", async () => {
+    const module = await load(crateModuleCode(fakeGlue, ["greet"], { kind: "url", url: "/w.wasm" }));
+    const raw = await module.default();
+    expect(raw).toEqual({ memory: "raw memory" });
+    expect(module.initSync()).toBe(raw);
+    expect(module.greet("x")).toBe("Hello, x!");
   });
 });
 
@@ -152,10 +217,16 @@ describe("crateModuleDeclarations", () => {
     expect(dts).toContain("Strings in, string out.");
   });
 
-  test("drops the init machinery the module does not export", () => {
-    for (const name of ["InitInput", "InitOutput", "initSync", "__wbg_init", "SyncInitInput", "tslint"]) {
-      expect(dts).not.toContain(name);
-    }
+  test("keeps wasm-bindgen's init declarations for wasm-pack code, with the argument optional", () => {
+    const init = dts.slice(dts.indexOf("// wasm-pack compatibility"));
+    expect(init).toContain("export interface InitOutput {");
+    expect(init).toContain("readonly memory: WebAssembly.Memory;");
+    expect(init).toMatch(/^export function initSync\(module\?: \{ module: SyncInitInput \} \| SyncInitInput\): InitOutput;$/m);
+    expect(init).toMatch(/^export default function init\(module_or_path\?: .*\): Promise<InitOutput>;$/m);
+    expect(dts).not.toContain("__wbg_init");
+    expect(dts).not.toContain("tslint");
+    // The crate's exports come first, the init machinery after them.
+    expect(dts.indexOf("export class Counter")).toBeLessThan(dts.indexOf("InitOutput"));
   });
 
   test("says where it came from, without a path that differs between clones (the file is committed)", () => {
