@@ -10,12 +10,14 @@ import type { WasmOptOptions } from "./options.ts";
 import { CrateError } from "./utils/error.ts";
 import type { Log } from "./utils/log.ts";
 import { findWasmBindgenCli, type WasmBindgenCliOptions } from "./wasm-bindgen/cli.ts";
-import { crateModuleDeclarations, declarationsPath, updateDeclarations, type DeclarationsMode } from "./wasm-bindgen/dts.ts";
+import { crateModuleDeclarations, declarationsFile, declarationsPath, updateDeclarations, type DeclarationsMode } from "./wasm-bindgen/dts.ts";
 import { generateGlue, wasmBindgenFlags, type Glue } from "./wasm-bindgen/generate.ts";
 import { createOptimizer, type WasmOptimizer, type WasmOptSettings } from "./wasm-opt/optimize.ts";
 import { validateWasm } from "./validate/validate-wasm.ts";
 import { optimizeStep } from "./wasm-opt/optimize-step.ts";
 import { Rebuilder } from "./rebuilder.ts";
+import { rawModuleDeclarations } from "./codegen/raw-declarations.ts";
+import { readModuleInterface, type ModuleInterface } from "./wasm-binary/module-interface.ts";
 
 /** Prefix of the module ids of generated glue and snippets (virtual: served from memory). */
 export const GLUE_ID_PREFIX = "\0vite-plugin-crate:";
@@ -37,6 +39,13 @@ export interface CrateOutput {
   unoptimizedWasm: Uint8Array;
   /** rustc's warnings in this build: shown once per build (see CrateRegistry.takeWarnings). */
   warnings: CompilerWarning[];
+  /**
+   * A raw crate's (no wasm-bindgen) imports and exports with their types: its module
+   * exports the wasm's exports. Its `glue` has the wasm, and no JS (`modules` is empty).
+   */
+  raw?: ModuleInterface;
+  /** What `Cargo.toml.d.ts` holds for this build. */
+  declarations: string;
 }
 
 /** What the builders did, for debugging and tests: cache hits show up here. */
@@ -168,10 +177,13 @@ export class CrateBuilder {
       this.info = info;
       this.profileConfig = profileConfig;
     }
-    const cli = await findWasmBindgenCli(info.wasmBindgenVersion, settings.wasmBindgen, log, this.manifestPath, signal);
+    const { wasmBindgenVersion } = info;
+    const cli = wasmBindgenVersion && (await findWasmBindgenCli(wasmBindgenVersion, settings.wasmBindgen, log, this.manifestPath, signal));
     const profile = settings.release ? "release" : "debug";
     const outDir = path.join(info.targetDir, "vite-plugin-crate", profile, info.crateId);
     const previous = this.lastOutput;
+    // Dev builds keep their DWARF for debuggers; release builds ship without it.
+    const shape = { outName: info.libName, keepDebug: !settings.release };
 
     // Hold the target dir from cargo's start until wasm-bindgen has read the artifact,
     // so a concurrent build of another crate cannot overwrite it in between.
@@ -184,10 +196,12 @@ export class CrateBuilder {
       // Same bytes from cargo (a comment-only edit, a touched file): wasm-bindgen and
       // everything after it would produce the same output again.
       if (previous?.cargoWasmHash === cargoWasmHash) return { cargo, cargoWasmHash, glue: undefined };
+      // A raw crate: no wasm-bindgen, the module is made from the wasm itself (codegen/raw-module.ts).
+      if (!cli) return { cargo, cargoWasmHash, glue: { js: "", dts: "", wasm: cargoWasm, snippets: new Map<string, string>() } };
       // By the hash already taken: hashing megabytes of debug wasm twice shows in the edit loop.
       // The flags we pass, from the function that builds the command line: a change to
       // how wasm-bindgen is called can never bring back glue made the old way.
-      const key = cacheKey("wasm-bindgen", info.wasmBindgenVersion, wasmBindgenFlags(info.libName), cargoWasmHash, wasmBindgenEnv());
+      const key = cacheKey("wasm-bindgen", wasmBindgenVersion, wasmBindgenFlags(shape), cargoWasmHash, wasmBindgenEnv());
       const cached = await cache.readGlue(info.crateId, key);
       if (cached) {
         stats.wasmBindgenCacheHits++;
@@ -199,7 +213,7 @@ export class CrateBuilder {
         cli,
         wasmPath: cargo.wasmPath,
         outDir,
-        outName: info.libName,
+        shape,
         manifestPath: this.manifestPath,
         signal,
       });
@@ -232,10 +246,12 @@ export class CrateBuilder {
     }
     // optimizeStep checked what it optimized; wasm straight from wasm-bindgen gets the engine's check.
     if (glue.wasm === unoptimizedWasm) await validateWasm(glue.wasm, glue.js, this.manifestPath);
-    if (settings.dts) await updateDeclarations(this.manifestPath, crateModuleDeclarations(glue.dts), settings.dts, log);
+    const raw = cli ? undefined : rawInterface(glue.wasm, info, log);
+    const declarations = raw ? declarationsFile(rawModuleDeclarations(raw)) : crateModuleDeclarations(glue.dts);
+    if (settings.dts) await updateDeclarations(this.manifestPath, declarations, settings.dts, log);
 
     const glueId = `${GLUE_ID_PREFIX}${outDir}/${info.libName}.js`;
-    const modules = new Map([[glueId, glue.js]]);
+    const modules = new Map(raw ? [] : [[glueId, glue.js]]);
     for (const [file, code] of glue.snippets) modules.set(`${GLUE_ID_PREFIX}${outDir}/${file}`, code);
     log.debug(`built ${info.packageName} (${profile}) in ${Date.now() - started} ms`);
     return {
@@ -247,6 +263,8 @@ export class CrateBuilder {
       wasmHash: sha256(glue.wasm),
       unoptimizedWasm,
       warnings: cargo.warnings,
+      ...(raw && { raw }),
+      declarations,
     };
   }
 
@@ -276,6 +294,22 @@ export class CrateBuilder {
     }
     return profileConfigArgs(overrides);
   }
+}
+
+/**
+ * A raw crate's interface, read from its wasm. One that exports no function is most
+ * likely a crate that forgot wasm-bindgen (or `#[no_mangle]`): say so, once per build.
+ */
+function rawInterface(wasm: Uint8Array, info: CrateInfo, log: Log): ModuleInterface {
+  const iface = readModuleInterface(wasm);
+  if (!iface.exports.some((entry) => entry.kind === "function")) {
+    log.warn(
+      `${info.manifestPath} does not depend on wasm-bindgen and its wasm exports no function, so its module has nothing to call. ` +
+        "For JS bindings, add wasm-bindgen (`cargo add wasm-bindgen`) and mark exports with #[wasm_bindgen]; " +
+        'for a raw module, export functions with #[no_mangle] pub extern "C" fn.',
+    );
+  }
+  return iface;
 }
 
 /** wasm-bindgen reads WASM_BINDGEN_* variables (externref, threads…): they shape its output. */

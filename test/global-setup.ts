@@ -20,7 +20,7 @@ export default async function setup(): Promise<void> {
   const manifest = path.join(root, "playground/crate/Cargo.toml");
   const info = await loadCrateInfo(manifest);
   await findWasmBindgenCli(
-    info.wasmBindgenVersion,
+    info.wasmBindgenVersion!,
     { path: undefined, install: true, download: false, cacheDir: path.join(userCacheDir(), "wasm-bindgen-cli") },
     createLog(),
     manifest,

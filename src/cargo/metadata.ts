@@ -24,8 +24,11 @@ export interface CrateInfo {
   targetDir: string;
   /** The workspace root: where Cargo.lock lives. */
   workspaceRoot: string;
-  /** The `wasm-bindgen` crate version the lock file resolved for this crate. */
-  wasmBindgenVersion: string;
+  /**
+   * The `wasm-bindgen` crate version the lock file resolved for this crate; undefined
+   * for a raw crate (no wasm-bindgen: its `extern "C"` exports are the module's).
+   */
+  wasmBindgenVersion: string | undefined;
   /** How many packages a build of this crate compiles (itself included): progress's total. */
   packageCount: number;
 }
@@ -72,13 +75,6 @@ export function readCrateInfo(metadata: CargoMetadata, manifestPath: string): Cr
     );
   }
   const wasmBindgenVersion = findWasmBindgenVersion(metadata, pkg.id);
-  if (!wasmBindgenVersion) {
-    throw new CrateError(
-      `${manifestPath} does not depend on wasm-bindgen, so it has no JS exports to import. ` +
-        'Add it with `cargo add wasm-bindgen` (or `wasm-bindgen = "0.2"` under [dependencies]) and mark the exports with #[wasm_bindgen].',
-      { file: manifestPath, code: "NO_WASM_BINDGEN" },
-    );
-  }
   const libName = lib.name.replaceAll("-", "_");
   return {
     manifestPath: path.resolve(manifestPath),

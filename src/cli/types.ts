@@ -6,7 +6,7 @@ import { configureApi, createApi } from "../api.ts";
 import { resolveOptions, type ResolvedOptions } from "../options.ts";
 import { readTextIfExists } from "../utils/fs.ts";
 import type { Log } from "../utils/log.ts";
-import { crateModuleDeclarations, declarationsPath } from "../wasm-bindgen/dts.ts";
+import { declarationsPath } from "../wasm-bindgen/dts.ts";
 import { pluginOptionsFromViteConfig } from "./vite-config.ts";
 
 export interface TypesRequest {
@@ -69,7 +69,7 @@ export async function writeCrateTypes(request: TypesRequest): Promise<TypesResul
       const output = await api.crates.builderFor(manifestPath).build();
       const after = await readTextIfExists(file);
       // A build only warns when it cannot write the file; writing it is this command's job.
-      if (!request.check && after?.replace(/\r\n/g, "\n") !== crateModuleDeclarations(output.glue.dts)) {
+      if (!request.check && after?.replace(/\r\n/g, "\n") !== output.declarations) {
         throw new Error(`${file} could not be written (see the warning above)`);
       }
       results.push({ manifestPath, outcome: request.check ? "checked" : before === after ? "unchanged" : "written" });

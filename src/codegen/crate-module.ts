@@ -1,4 +1,5 @@
 import { RELEASE_EXPORT } from "./glue-release.ts";
+import { hotUpdateCode } from "./hot-update.ts";
 
 /** How the crate module gets hold of its wasm. */
 export type WasmSource =
@@ -20,10 +21,7 @@ export type WasmSource =
    */
   | { kind: "bundled-file"; placeholder: string };
 
-/** The DOM event the dev module dispatches on `globalThis` after a hot update. */
-export const UPDATE_EVENT = "vite-plugin-crate:update";
-/** The HMR event the dev server sends when a crate that showed an error builds again. */
-export const ERROR_CLEARED_EVENT = "vite-plugin-crate:error-cleared";
+export { ERROR_CLEARED_EVENT, UPDATE_EVENT } from "./hot-update.ts";
 
 /** What the dev server's hot-updatable variant of the module needs. */
 export interface HotUpdate {
@@ -79,8 +77,6 @@ export function crateModuleCode(glueId: string, exports: string[], wasm: WasmSou
   // Every export as a local binding the accept handler can reassign: the crate's
   // exports under their own names, the init functions under local ones.
   const bindings = [...names.map((name) => ({ exported: name, local: name, member: name })), ...INIT_EXPORTS];
-  // What a rebuilt module's namespace lists when the export list is the same.
-  const exportList = bindings.map((b) => b.exported).sort();
   // A finished module keeps the value of its last top-level await (in V8, its generator's
   // registers) for as long as the page lives: await nothing, not the wasm's exports, so
   // a replaced build's instance can be collected once released (see glue-release.ts).
@@ -91,41 +87,7 @@ export function crateModuleCode(glueId: string, exports: string[], wasm: WasmSou
     `export { ${bindings.map((b) => (b.local === b.exported ? b.local : `${b.local} as ${b.exported}`)).join(", ")} };`,
     `await ${initCall}.then(() => undefined);`,
   ];
-  lines.push(
-    "if (import.meta.hot) {",
-    // Importers hold the bindings of whichever instance of this module they imported:
-    // every instance registers a setter, and each update refreshes all of them.
-    "  const setters = (import.meta.hot.data.setters ??= []);",
-    `  setters.push((next) => { ${bindings.map((b) => `${b.local} = next.${b.exported};`).join(" ")} });`,
-    // The overlay shows a rebuild's error, not a broken page: close it ourselves, or
-    // Vite's client would reload the page on its first update to be safe.
-    `  import.meta.hot.on(${JSON.stringify(ERROR_CLEARED_EVENT)}, () => {`,
-    // Workers run Vite's client too, and have no document.
-    '    for (const overlay of globalThis.document?.querySelectorAll("vite-error-overlay") ?? []) overlay.close();',
-    "  });",
-    "  import.meta.hot.accept((next) => {",
-    "    if (!next) return;",
-    // A changed export list cannot be patched into importers' bindings: reload them.
-    // Browsers never unload modules, so each replaced glue would keep its wasm alive
-    // (see glue-release.ts). The one being replaced stays usable until the next update,
-    // for work still in flight and state carried over; the one before it is released.
-    "    const replaced = (import.meta.hot.data.replaced ??= []);",
-    "    const releaseOlder = () => {",
-    `      replaced.push(__glue.${RELEASE_EXPORT});`,
-    "      if (replaced.length > 1) replaced.shift()?.();",
-    "    };",
-    `    if (Object.keys(next).join() !== ${JSON.stringify(exportList.join())}) {`,
-    `      import.meta.hot.invalidate("the crate's exports changed, so importers must run again");`,
-    "      releaseOlder();",
-    "      return;",
-    "    }",
-    "    for (const set of setters) set(next);",
-    `    globalThis.dispatchEvent?.(new CustomEvent(${JSON.stringify(UPDATE_EVENT)}, { detail: { crate: ${JSON.stringify(hot.crate)} } }));`,
-    "    releaseOlder();",
-    "  });",
-    "}",
-    "",
-  );
+  lines.push(...hotUpdateCode({ bindings, crate: hot.crate, release: `__glue.${RELEASE_EXPORT}` }), "");
   return lines.join("\n");
 }
 

@@ -7,6 +7,7 @@ import type { CompilerWarning } from "../cargo/build.ts";
 import type { PluginApi, ShippedCrate } from "../api.ts";
 import { crateModuleCode } from "../codegen/crate-module.ts";
 import { crateQuery, initModuleCode, isOtherPluginsQuery, urlModuleCode } from "../codegen/query-modules.ts";
+import { rawModuleCode } from "../codegen/raw-module.ts";
 import { exportNames } from "../codegen/export-names.ts";
 import { withReleaseExport } from "../codegen/glue-release.ts";
 import { GLUE_ID_PREFIX, type CrateOutput } from "../crate-builder.ts";
@@ -150,11 +151,7 @@ export function loadPlugin(api: PluginApi, unknownKeys: string[]): Plugin {
           dev!.failedLoads.delete(file);
           dev!.delivered.set(file, output);
         }
-        let exports = exportsByGlue.get(output.glue);
-        if (!exports) {
-          exports = exportNames(this.parse(output.glue.js) as Parameters<typeof exportNames>[0]);
-          exportsByGlue.set(output.glue, exports);
-        }
+        if (output.raw && query === "init") return this.error(toRollupError(rawInitQueryError(file)));
         const wasm = await chooseWasmSource(this, api, output, inNode);
         let wasmFile: ShippedCrate["wasmFile"];
         if (wasm.kind === "bundled-file") {
@@ -165,9 +162,15 @@ export function loadPlugin(api: PluginApi, unknownKeys: string[]): Plugin {
         }
         if (settings.command === "build") api.shipped.get(this).set(file, { output, wasmFile });
         if (query === "url") return { code: urlModuleCode(wasm), map: null };
-        if (query === "init") return { code: initModuleCode(output.glueId, exports, wasm), map: null };
         // Only browsers get hot updates; Node-side modules are invalidated and run again.
         const hot = browserDev ? { crate: output.info.packageName } : undefined;
+        if (output.raw) return { code: rawModuleCode(output.raw, wasm, hot), map: null };
+        let exports = exportsByGlue.get(output.glue);
+        if (!exports) {
+          exports = exportNames(this.parse(output.glue.js) as Parameters<typeof exportNames>[0]);
+          exportsByGlue.set(output.glue, exports);
+        }
+        if (query === "init") return { code: initModuleCode(output.glueId, exports, wasm), map: null };
         return { code: crateModuleCode(output.glueId, exports, wasm, hot), map: null };
       },
     },
@@ -246,6 +249,15 @@ function specialCharacterError(
 /** A rustc warning as a Rollup log: `onwarn`/`onLog` can filter it by `pluginCode` (the lint). */
 function warningLog(warning: CompilerWarning): RollupLog {
   return { message: warning.message, code: warning.code, id: warning.id, ...(warning.loc && { loc: warning.loc }) };
+}
+
+/** `?init` of a raw crate: its module's default export is already the on-demand instantiate. */
+function rawInitQueryError(file: string): CrateError {
+  return new CrateError(
+    `${file} is a crate without wasm-bindgen, which has no ?init module: import the crate itself, ` +
+      "whose default export instantiate(imports) instantiates the wasm on demand (see the README's Raw crates).",
+    { file, code: "RAW_INIT_QUERY" },
+  );
 }
 
 /** How a module worker is started, for errors about classic ones. */

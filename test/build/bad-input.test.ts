@@ -8,6 +8,7 @@ import { createLog } from "../../src/utils/log.ts";
 import { withEnv } from "../helpers/env.ts";
 import { editFile, FIXTURES, SHARED_TARGET, standaloneCrate, TMP } from "../helpers/fixtures.ts";
 import { tempOutDir } from "../helpers/servers.ts";
+import { captureLogger } from "../helpers/capture-logger.ts";
 
 /** A one-file app importing `specifier`, built with `vite build`; returns the error. */
 async function buildError(specifier: string, options: Options = {}): Promise<Rollup.RollupError> {
@@ -62,11 +63,17 @@ describe("bad input gets a clear error naming the file and the fix", () => {
     expect(error.message).toContain("https://rustup.rs");
   });
 
-  test("no wasm-bindgen dependency", async () => {
+  test("no wasm-bindgen dependency and no extern \"C\" function: a raw crate with nothing to call, said so", async () => {
     const manifest = path.join(FIXTURES, "no-bindgen/Cargo.toml");
-    const error = await buildError(manifest);
-    expect(error.message).toContain(`${manifest} does not depend on wasm-bindgen`);
-    expect(error.message).toContain("cargo add wasm-bindgen");
+    const root = tempOutDir("bad-input-app");
+    fs.writeFileSync(path.join(root, "index.html"), '<script type="module" src="./main.js"></script>');
+    fs.writeFileSync(path.join(root, "main.js"), `import * as crate from ${JSON.stringify(manifest)};\nconsole.log(crate);\n`);
+    const logger = captureLogger();
+    await build({ root, configFile: false, logLevel: "warn", customLogger: logger, plugins: [crate()], build: { outDir: "dist" } });
+    const output = logger.lines.join("\n");
+    expect(output).toContain(`${manifest} does not depend on wasm-bindgen and its wasm exports no function`);
+    expect(output).toContain("cargo add wasm-bindgen");
+    expect(output).toContain('#[no_mangle] pub extern "C" fn');
   });
 
   test("Rust compile error: rustc's rendered diagnostics, located at the first error", async () => {

@@ -15,7 +15,7 @@ import { REPO_ROOT } from "./fixtures.ts";
  */
 export async function realWasmBindgen(): Promise<string> {
   const manifest = path.join(REPO_ROOT, "playground/crate/Cargo.toml");
-  const { wasmBindgenVersion } = await loadCrateInfo(manifest);
+  const wasmBindgenVersion = (await loadCrateInfo(manifest)).wasmBindgenVersion!;
   const cached = cachedCliPath(path.join(userCacheDir(), "wasm-bindgen-cli"), wasmBindgenVersion);
   if (fs.existsSync(cached)) return cached;
   const onPath = (await execa("sh", ["-c", "command -v wasm-bindgen"], { reject: false })).stdout.trim();

@@ -254,7 +254,7 @@ describe("wasm-bindgen CLI helpers", () => {
   });
 
   test("generates ESM for the web target with no default wasm URL", () => {
-    expect(wasmBindgenArgs("/t/a.wasm", "/out", "a")).toEqual([
+    expect(wasmBindgenArgs("/t/a.wasm", "/out", { outName: "a", keepDebug: false })).toEqual([
       "/t/a.wasm",
       "--out-dir",
       "/out",
@@ -264,5 +264,9 @@ describe("wasm-bindgen CLI helpers", () => {
       "web",
       "--omit-default-module-path",
     ]);
+  });
+
+  test("dev builds keep their DWARF", () => {
+    expect(wasmBindgenArgs("/t/a.wasm", "/out", { outName: "a", keepDebug: true }).at(-1)).toBe("--keep-debug");
   });
 });
