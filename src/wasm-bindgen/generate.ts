@@ -18,16 +18,27 @@ export interface Glue {
   snippets: Map<string, string>;
 }
 
+/** How wasm-bindgen is asked to shape its output. */
+export interface WasmBindgenShape {
+  /** The base name of the files it writes (the crate's lib name). */
+  outName: string;
+  /**
+   * Keep the wasm's DWARF (`--keep-debug`): dev builds, so Chrome's C/C++ DevTools
+   * extension can step through .rs files. wasm-bindgen drops it otherwise.
+   */
+  keepDebug: boolean;
+}
+
 /** The wasm-bindgen arguments; pure so tests can check them. */
-export function wasmBindgenArgs(wasmPath: string, outDir: string, outName: string): string[] {
-  return [wasmPath, "--out-dir", outDir, ...wasmBindgenFlags(outName)];
+export function wasmBindgenArgs(wasmPath: string, outDir: string, shape: WasmBindgenShape): string[] {
+  return [wasmPath, "--out-dir", outDir, ...wasmBindgenFlags(shape)];
 }
 
 /**
  * Every argument but the paths: what shapes the output, and so part of the cache key
  * of wasm-bindgen's results (taken from here, it cannot drift from the real call).
  */
-export function wasmBindgenFlags(outName: string): string[] {
+export function wasmBindgenFlags({ outName, keepDebug }: WasmBindgenShape): string[] {
   return [
     "--out-name",
     outName,
@@ -38,6 +49,7 @@ export function wasmBindgenFlags(outName: string): string[] {
     // We hand init() the asset URL ourselves; the default `new URL(…, import.meta.url)`
     // would make bundlers copy the unoptimized wasm a second time.
     "--omit-default-module-path",
+    ...(keepDebug ? ["--keep-debug"] : []),
   ];
 }
 
@@ -50,14 +62,15 @@ export async function generateGlue(options: {
   cli: string;
   wasmPath: string;
   outDir: string;
-  outName: string;
+  shape: WasmBindgenShape;
   manifestPath: string;
   signal?: AbortSignal;
 }): Promise<Glue> {
-  const { cli, wasmPath, outDir, outName, manifestPath, signal } = options;
+  const { cli, wasmPath, outDir, shape, manifestPath, signal } = options;
+  const { outName } = shape;
   const tempDir = `${outDir}.tmp-${process.pid}-${Date.now()}`;
   await fs.mkdir(path.dirname(outDir), { recursive: true });
-  const result = await runCommand(cli, wasmBindgenArgs(wasmPath, tempDir, outName), {
+  const result = await runCommand(cli, wasmBindgenArgs(wasmPath, tempDir, shape), {
     cwd: path.dirname(outDir),
     signal,
   }).catch(async (error: unknown) => {

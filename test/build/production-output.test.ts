@@ -98,6 +98,11 @@ describe("deterministic", () => {
     expect(second.api.crates.stats.wasmBindgenRuns).toBe(1); // a fresh cache: nothing was reused
     expect([...second.files.keys()].sort()).toEqual([...first.files.keys()].sort());
     for (const [file, bytes] of first.files) expect(second.files.get(file)?.equals(bytes), file).toBe(true);
+    // Production is stripped: no DWARF, no name section (dev builds keep both).
+    const shipped = new WebAssembly.Module(new Uint8Array(first.wasm));
+    for (const section of [".debug_info", ".debug_line", "name"]) {
+      expect(WebAssembly.Module.customSections(shipped, section), section).toHaveLength(0);
+    }
   }, 240_000);
 });
 

@@ -78,6 +78,13 @@ describe("playground in vite dev", () => {
       expect(response!.headers["cross-origin-embedder-policy"], kind).toBe("require-corp");
     }
     await page.close();
+
+    // Debuggable: the dev wasm keeps its DWARF (Chrome's C/C++ DevTools extension steps
+    // through .rs files with it) and its name section (Rust names in stacks).
+    const served = new WebAssembly.Module(await (await fetch(wasm[0]!.url)).arrayBuffer());
+    for (const section of [".debug_info", ".debug_line", "name"]) {
+      expect(WebAssembly.Module.customSections(served, section), section).toHaveLength(1);
+    }
   });
 
   test("the wasm route serves only what was built", async () => {
