@@ -62,6 +62,8 @@ export interface Settings {
   readonly modulesRunInNode: boolean;
   /** Set in worker bundles: their output format (`worker.format`). */
   readonly workerFormat: "es" | "iife" | undefined;
+  /** Does the dev server show errors in its overlay (`server.hmr.overlay`)? Dev panics follow it. */
+  readonly hmrOverlay?: boolean;
   /** Is an imported Cargo.toml one the user wants us to handle? */
   readonly filter: (id: string) => boolean;
 }

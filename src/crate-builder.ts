@@ -1,7 +1,6 @@
-import fs from "node:fs/promises";
 import path from "node:path";
 import { cacheKey, sha256, type BuildCache } from "./cache/build-cache.ts";
-import { cargoBuild, type CargoBuildOptions, type CompilerWarning } from "./cargo/build.ts";
+import type { CargoBuildOptions, CompilerWarning } from "./cargo/build.ts";
 import { profileConfigArgs, profileOverrides, userReleaseProfileKeys, type BuildProfile } from "./cargo/profile.ts";
 import { createBuildProgress } from "./cargo/progress.ts";
 import { withCodeFrame } from "./diagnostics/code-frame.ts";
@@ -16,6 +15,8 @@ import { createOptimizer, type WasmOptimizer, type WasmOptSettings } from "./was
 import { validateWasm } from "./validate/validate-wasm.ts";
 import { optimizeStep } from "./wasm-opt/optimize-step.ts";
 import { Rebuilder } from "./rebuilder.ts";
+import { PanicHookBuild } from "./panic-hook/panic-hook-build.ts";
+import { withoutPanicHookDeclaration } from "./codegen/glue-panic-reporter.ts";
 import { rawModuleDeclarations } from "./codegen/raw-declarations.ts";
 import { readModuleInterface, type ModuleInterface } from "./wasm-binary/module-interface.ts";
 
@@ -75,6 +76,8 @@ export interface CrateBuildSettings extends CargoBuildOptions {
   /** What happens to `Cargo.toml.d.ts`, or false for nothing. */
   dts: DeclarationsMode | false;
   wasmBindgen: WasmBindgenCliOptions;
+  /** Build every crate with threads, not only those depending on wasm-bindgen-rayon. */
+  threads: boolean;
 }
 
 export interface CrateBuilderContext {
@@ -103,6 +106,8 @@ export class CrateBuilder {
   /** `--config` arguments of the build profile, worked out with the crate's metadata. */
   private profileConfig: string[] | undefined;
   private optimizer: Promise<WasmOptimizer> | undefined;
+  /** Links the dev panic hook into this crate's dev builds (panic-hook/panic-hook-build.ts). */
+  private readonly panicHook: PanicHookBuild;
   /** Counts manifest changes, so metadata read before one is not kept after it. */
   private manifestChanges = 0;
   /** Files whose change must rebuild the crate: the last good build's dep-info and manifests. */
@@ -112,6 +117,7 @@ export class CrateBuilder {
     this.manifestPath = manifestPath;
     this.context = context;
     this.watchFiles = [manifestPath];
+    this.panicHook = new PanicHookBuild(context.log);
     this.rebuilds = new Rebuilder({ run: (signal) => this.runPipeline(signal), signal: context.signal });
   }
 
@@ -133,6 +139,7 @@ export class CrateBuilder {
     if (/Cargo\.(toml|lock)$/.test(file)) {
       this.info = undefined;
       this.profileConfig = undefined;
+      this.panicHook.reset();
       this.manifestChanges++;
     }
     if (rebuild) this.rebuilds.rebuild(file);
@@ -171,7 +178,8 @@ export class CrateBuilder {
     // Metadata read while a manifest changed serves this build, but is not remembered:
     // the follow-up build must read the new manifest (a git checkout changes several).
     const changes = this.manifestChanges;
-    const info = this.info ?? (await loadCrateInfo(this.manifestPath, { signal }));
+    const loaded = this.info ?? (await loadCrateInfo(this.manifestPath, { signal }));
+    const info = settings.threads && !loaded.threads ? { ...loaded, threads: true } : loaded;
     const profileConfig = this.profileConfig ?? (await this.releaseProfileConfig(info));
     if (changes === this.manifestChanges) {
       this.info = info;
@@ -190,8 +198,7 @@ export class CrateBuilder {
     const step = await serialize(info.targetDir, async () => {
       const progress = createBuildProgress(info.packageName, info.packageCount, log, info.targetDir);
       stats.cargoRuns++;
-      const cargo = await cargoBuild(info, { ...settings, profileConfig }, { signal, progress, log });
-      const cargoWasm = new Uint8Array(await fs.readFile(cargo.wasmPath));
+      const { cargo, cargoWasm } = await this.panicHook.cargo(info, { ...settings, profileConfig }, { signal, progress, log });
       const cargoWasmHash = sha256(cargoWasm);
       // Same bytes from cargo (a comment-only edit, a touched file): wasm-bindgen and
       // everything after it would produce the same output again.
@@ -247,7 +254,7 @@ export class CrateBuilder {
     // optimizeStep checked what it optimized; wasm straight from wasm-bindgen gets the engine's check.
     if (glue.wasm === unoptimizedWasm) await validateWasm(glue.wasm, glue.js, this.manifestPath);
     const raw = cli ? undefined : rawInterface(glue.wasm, info, log);
-    const declarations = raw ? declarationsFile(rawModuleDeclarations(raw)) : crateModuleDeclarations(glue.dts);
+    const declarations = raw ? declarationsFile(rawModuleDeclarations(raw)) : crateModuleDeclarations(withoutPanicHookDeclaration(glue.dts));
     if (settings.dts) await updateDeclarations(this.manifestPath, declarations, settings.dts, log);
 
     const glueId = `${GLUE_ID_PREFIX}${outDir}/${info.libName}.js`;

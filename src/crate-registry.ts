@@ -118,6 +118,8 @@ function buildSettings(options: ResolvedOptions, command: "serve" | "build"): Cr
     features: options.features,
     noDefaultFeatures: options.noDefaultFeatures,
     cargoArgs: options.cargoArgs,
+    toolchain: options.toolchain,
+    threads: options.threads,
     profile: options.profile,
     wasmOpt,
     dts: declarationsMode(options.dts, command),

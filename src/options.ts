@@ -208,6 +208,20 @@ export interface Options {
    * @default "inline"
    */
   nodeWasm?: "inline" | "file";
+  /**
+   * Build every crate with threads (shared memory, atomics, `-Zbuild-std`: see the
+   * README's Threads). Crates that depend on wasm-bindgen-rayon get them without it;
+   * set it for crates that use threads some other way.
+   * @default false (crates depending on wasm-bindgen-rayon: true)
+   */
+  threads?: boolean;
+  /**
+   * A rustup toolchain to build with (`cargo +<toolchain>`), over the crate's own
+   * `rust-toolchain.toml`. Threads need a nightly with the `rust-src` component.
+   * @example "nightly-2026-10-30"
+   * @default the crate's rust-toolchain.toml, else rustup's default
+   */
+  toolchain?: string;
 }
 
 /** Options with every default filled in; mode-dependent ones are settled per build. */
@@ -231,6 +245,8 @@ export interface ResolvedOptions {
   /** Undefined: decided per environment. */
   target: "web" | "node" | undefined;
   nodeWasm: "inline" | "file";
+  threads: boolean;
+  toolchain: string | undefined;
 }
 
 const KNOWN_KEYS = new Set<string>([
@@ -251,6 +267,8 @@ const KNOWN_KEYS = new Set<string>([
   "crossOriginIsolation",
   "target",
   "nodeWasm",
+  "threads",
+  "toolchain",
 ]);
 
 const WASM_OPT_LEVELS: readonly WasmOptLevel[] = [0, 1, 2, 3, 4, "s", "z"];
@@ -290,6 +308,12 @@ export function resolveOptions(options: Options = {}, env: NodeJS.ProcessEnv = p
   if (typeof dts !== "boolean" && dts !== "write" && dts !== "check") {
     throw new Error(`vite-plugin-crate: dts must be true, false, "write" or "check"; got ${JSON.stringify(dts)}`);
   }
+  if (options.threads !== undefined && typeof options.threads !== "boolean") {
+    throw new Error(`vite-plugin-crate: threads must be true or false; got ${JSON.stringify(options.threads)}`);
+  }
+  if (options.toolchain !== undefined && (typeof options.toolchain !== "string" || !/^[\w.-]+$/.test(options.toolchain))) {
+    throw new Error(`vite-plugin-crate: toolchain must be a rustup toolchain name such as "nightly-2026-10-30"; got ${JSON.stringify(options.toolchain)}`);
+  }
   const nodeWasm = options.nodeWasm ?? "inline";
   if (nodeWasm !== "inline" && nodeWasm !== "file") {
     throw new Error(`vite-plugin-crate: nodeWasm must be "inline" or "file"; got ${JSON.stringify(nodeWasm)}`);
@@ -328,6 +352,8 @@ export function resolveOptions(options: Options = {}, env: NodeJS.ProcessEnv = p
       crossOriginIsolation: isolation,
       target: options.target,
       nodeWasm,
+      threads: options.threads ?? false,
+      toolchain: options.toolchain,
     },
   };
 }

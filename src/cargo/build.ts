@@ -6,6 +6,7 @@ import type { Log } from "../utils/log.ts";
 import type { BuildProgress } from "./progress.ts";
 import { addWasmTarget } from "./wasm-target.ts";
 import { parseDepInfo } from "./dep-info.ts";
+import { THREADS_CARGO_ARGS, THREADS_RUSTC_ARGS, threadsToolchainError } from "./threads.ts";
 import type { CrateInfo } from "./metadata.ts";
 import { dependencyError, manifestError } from "./metadata.ts";
 import {
@@ -24,6 +25,8 @@ export interface CargoBuildOptions {
   cargoArgs: string[];
   /** `--config profile.release.*` arguments of the build profile, before the user's cargoArgs. */
   profileConfig?: string[];
+  /** A rustup toolchain to build with (`cargo +<toolchain>`), over the crate's rust-toolchain.toml. */
+  toolchain?: string;
 }
 
 export interface CargoBuildResult {
@@ -49,6 +52,7 @@ export interface CompilerWarning {
 /** The `cargo rustc` arguments for a crate; pure so tests can check them. */
 export function cargoBuildArgs(crate: CrateInfo, options: CargoBuildOptions): string[] {
   const args = [
+    ...(options.toolchain ? [`+${options.toolchain}`] : []),
     "rustc",
     "--lib",
     // Builds a cdylib even when Cargo.toml declares no `crate-type = ["cdylib"]`.
@@ -63,8 +67,10 @@ export function cargoBuildArgs(crate: CrateInfo, options: CargoBuildOptions): st
   if (options.release) args.push("--release");
   if (options.noDefaultFeatures) args.push("--no-default-features");
   if (options.features.length > 0) args.push("--features", options.features.join(","));
+  if (crate.threads) args.push(...THREADS_CARGO_ARGS);
   // Ours first: where the user's cargoArgs set the same key, the later --config wins.
   args.push(...(options.profileConfig ?? []), ...options.cargoArgs);
+  if (crate.threads) args.push("--", ...THREADS_RUSTC_ARGS);
   return args;
 }
 
@@ -118,6 +124,10 @@ async function cargoBuildOnce(crate: CrateInfo, options: CargoBuildOptions, run:
     );
   }
   if (result.exitCode !== 0 || messages.success === false) {
+    if (crate.threads) {
+      const toolchainError = threadsToolchainError(crate.manifestPath, result.stderr);
+      if (toolchainError) throw toolchainError;
+    }
     throw buildError(crate, messages.diagnostics, result.stderr);
   }
   const wasmPath = messages.wasmFiles.at(-1);

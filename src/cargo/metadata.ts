@@ -29,6 +29,11 @@ export interface CrateInfo {
    * for a raw crate (no wasm-bindgen: its `extern "C"` exports are the module's).
    */
   wasmBindgenVersion: string | undefined;
+  /**
+   * Built with threads: the crate depends on wasm-bindgen-rayon (or the `threads`
+   * option says so). See cargo/threads.ts.
+   */
+  threads: boolean;
   /** How many packages a build of this crate compiles (itself included): progress's total. */
   packageCount: number;
 }
@@ -74,7 +79,7 @@ export function readCrateInfo(metadata: CargoMetadata, manifestPath: string): Cr
       { file: manifestPath, code: "NO_LIB_TARGET" },
     );
   }
-  const wasmBindgenVersion = findWasmBindgenVersion(metadata, pkg.id);
+  const wasmBindgenVersion = findDependencyVersion(metadata, pkg.id, "wasm-bindgen");
   const libName = lib.name.replaceAll("-", "_");
   return {
     manifestPath: path.resolve(manifestPath),
@@ -85,6 +90,7 @@ export function readCrateInfo(metadata: CargoMetadata, manifestPath: string): Cr
     targetDir: metadata.target_directory,
     workspaceRoot: metadata.workspace_root,
     wasmBindgenVersion,
+    threads: findDependencyVersion(metadata, pkg.id, "wasm-bindgen-rayon") !== undefined,
     packageCount: countPackages(metadata, pkg.id),
   };
 }
@@ -110,11 +116,11 @@ function countPackages(metadata: CargoMetadata, rootId: string): number {
 }
 
 /**
- * The version of the `wasm-bindgen` package in the crate's normal (non-dev, non-build)
+ * The version of the package `name` in the crate's normal (non-dev, non-build)
  * dependency graph, found breadth-first so a direct dependency wins over one pulled
  * in by another crate.
  */
-function findWasmBindgenVersion(metadata: CargoMetadata, rootId: string): string | undefined {
+function findDependencyVersion(metadata: CargoMetadata, rootId: string, name: string): string | undefined {
   const packages = new Map(metadata.packages.map((p) => [p.id, p]));
   const nodes = new Map((metadata.resolve?.nodes ?? []).map((n) => [n.id, n]));
   const seen = new Set([rootId]);
@@ -124,7 +130,7 @@ function findWasmBindgenVersion(metadata: CargoMetadata, rootId: string): string
     for (const dep of node?.deps ?? []) {
       if (seen.has(dep.pkg) || !dep.dep_kinds.some((k) => k.kind === null)) continue;
       const pkg = packages.get(dep.pkg);
-      if (pkg?.name === "wasm-bindgen") return pkg.version;
+      if (pkg?.name === name) return pkg.version;
       seen.add(dep.pkg);
       queue.push(dep.pkg);
     }

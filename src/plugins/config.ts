@@ -42,6 +42,7 @@ export function configPlugin(
         log: createLog(config.logger),
         modulesRunInNode: isVitestInNode(config),
         workerFormat: config.isWorker ? config.worker.format : undefined,
+        hmrOverlay: config.server.hmr === false ? false : typeof config.server.hmr === "object" ? config.server.hmr.overlay !== false : true,
       }, page?.crates);
     },
   };

@@ -8,6 +8,8 @@ import type { PluginApi, ShippedCrate } from "../api.ts";
 import { crateModuleCode } from "../codegen/crate-module.ts";
 import { crateQuery, initModuleCode, isOtherPluginsQuery, urlModuleCode } from "../codegen/query-modules.ts";
 import { rawModuleCode } from "../codegen/raw-module.ts";
+import { PANIC_FALLBACK_ID, PANIC_IMPORT_MODULE, panicFallbackModuleCode, withPanicReporter } from "../codegen/glue-panic-reporter.ts";
+import { crossOriginIsolationGuard, RAYON_WORKER_HELPERS_RE, rayonWorkerHelpersCode } from "../codegen/threads.ts";
 import { exportNames } from "../codegen/export-names.ts";
 import { withReleaseExport } from "../codegen/glue-release.ts";
 import { GLUE_ID_PREFIX, type CrateOutput } from "../crate-builder.ts";
@@ -26,9 +28,9 @@ const PLACEHOLDER_RE = /__VITE_PLUGIN_CRATE_WASM_[\w-]+__/g;
 // checks again, for bundlers without filters.
 const GLUE_ID_RE = new RegExp(`^${GLUE_ID_PREFIX.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`);
 /** Imports we resolve: crate manifests (maybe with a query), our virtual ids, what glue and crate modules import. */
-const RESOLVE_FILTER = [/Cargo\.toml(?:[?#]|$)/, GLUE_ID_RE, /^node:fs\/promises$/, /^\.\/snippets\//];
+const RESOLVE_FILTER = [/Cargo\.toml(?:[?#]|$)/, GLUE_ID_RE, /^node:fs\/promises$/, /^\.\/snippets\//, new RegExp(`^${PANIC_IMPORT_MODULE}$`)];
 /** Modules we load: crate manifests (maybe `?init` or `?url`) and our virtual glue and snippet modules. */
-const LOAD_FILTER = [/(^|[\\/])Cargo\.toml(\?.*)?$/, GLUE_ID_RE];
+const LOAD_FILTER = [/(^|[\\/])Cargo\.toml(\?.*)?$/, GLUE_ID_RE, new RegExp(`^${PANIC_FALLBACK_ID}$`)];
 
 function stripQuery(id: string): string {
   return id.replace(/[?#].*$/, "");
@@ -65,6 +67,8 @@ export function loadPlugin(api: PluginApi, unknownKeys: string[]): Plugin {
       filter: { id: RESOLVE_FILTER },
       async handler(source, importer) {
         if (source.startsWith(GLUE_ID_PREFIX)) return source;
+        // Only glue whose panic reporter patch did not apply still imports the hook's module.
+        if (source === PANIC_IMPORT_MODULE && importer?.startsWith(GLUE_ID_PREFIX)) return PANIC_FALLBACK_ID;
         // Node-side crate modules read their wasm with node:fs; plain Rollup, unlike Vite's
         // SSR builds, would otherwise warn that it cannot resolve a Node builtin.
         if (source === NODE_FS && importer && MANIFEST_RE.test(importer)) return { id: source, external: true };
@@ -106,13 +110,30 @@ export function loadPlugin(api: PluginApi, unknownKeys: string[]): Plugin {
     load: {
       filter: { id: LOAD_FILTER },
       async handler(id) {
+        if (id === PANIC_FALLBACK_ID) return { code: panicFallbackModuleCode(), map: null };
         if (id.startsWith(GLUE_ID_PREFIX)) {
           const generated = api.crates.generatedModule(id);
           if (!generated) return this.error(`${id.slice(GLUE_ID_PREFIX.length)} is not part of the current build of its crate`);
           const { code, output } = generated;
+          if (RAYON_WORKER_HELPERS_RE.test(id)) {
+            // Threads: in builds, the worker script and the glue it imports get chunks of their own.
+            const file = id.slice(GLUE_ID_PREFIX.length);
+            if (api.settings.command === "serve") {
+              return { code: rayonWorkerHelpersCode(code, JSON.stringify(output.glueId), "new URL(import.meta.url)", file), map: null };
+            }
+            // The glue's chunk keeps its exports (Vite builds apps with preserveEntrySignatures: false).
+            const chunkUrl = (chunkId: string) =>
+              `new URL(import.meta.ROLLUP_FILE_URL_${this.emitFile({ type: "chunk", id: chunkId, preserveSignature: "strict" })}, import.meta.url)`;
+            const glueModule = `/* @vite-ignore */ ${chunkUrl(output.glueId)}.href`;
+            return { code: rayonWorkerHelpersCode(code, glueModule, chunkUrl(id), file), map: null };
+          }
+          if (id !== output.glueId) return { code, map: null };
+          // Dev builds link a panic hook (panic-hook/): report its panics. A no-op for other glue.
+          const crate = { name: output.info.packageName, workspaceRoot: output.info.workspaceRoot };
+          let glue = withPanicReporter(code, crate, { overlay: api.settings.hmrOverlay ?? true });
           // Hot updates release old glue modules' wasm (see codegen/glue-release.ts).
-          const releasable = api.settings.command === "serve" && id === output.glueId;
-          return { code: releasable ? withReleaseExport(code, output.info.packageName) : code, map: null };
+          if (api.settings.command === "serve" && !output.info.threads) glue = withReleaseExport(glue, output.info.packageName);
+          return { code: glue, map: null };
         }
         const file = stripQuery(id);
         const query = crateQuery(id);
@@ -163,7 +184,8 @@ export function loadPlugin(api: PluginApi, unknownKeys: string[]): Plugin {
         if (settings.command === "build") api.shipped.get(this).set(file, { output, wasmFile });
         if (query === "url") return { code: urlModuleCode(wasm), map: null };
         // Only browsers get hot updates; Node-side modules are invalidated and run again.
-        const hot = browserDev ? { crate: output.info.packageName } : undefined;
+        // Threads crates reload the page: a thread pool cannot move to a new build.
+        const hot = browserDev && !output.info.threads ? { crate: output.info.packageName } : undefined;
         if (output.raw) return { code: rawModuleCode(output.raw, wasm, hot), map: null };
         let exports = exportsByGlue.get(output.glue);
         if (!exports) {
@@ -171,7 +193,12 @@ export function loadPlugin(api: PluginApi, unknownKeys: string[]): Plugin {
           exportsByGlue.set(output.glue, exports);
         }
         if (query === "init") return { code: initModuleCode(output.glueId, exports, wasm), map: null };
-        return { code: crateModuleCode(output.glueId, exports, wasm, hot), map: null };
+        const code = crateModuleCode(output.glueId, exports, wasm, hot);
+        if (!output.info.threads) return { code, map: null };
+        if (api.options.crossOriginIsolation === false && !inNode) {
+          this.warn({ message: `${file} uses threads, which need cross-origin isolation, but crossOriginIsolation is false: the page must get COOP/COEP from elsewhere`, code: "THREADS_WITHOUT_ISOLATION" });
+        }
+        return { code: `${crossOriginIsolationGuard(output.info.packageName)}\n${code}`, map: null };
       },
     },
 

@@ -38,6 +38,7 @@ export function parseEnableFlags(help: string): Set<string> {
 
 /** binaryen's `Features` names as wasm-opt command-line flags. */
 const FEATURE_FLAGS: Record<string, string> = {
+  Atomics: "--enable-threads",
   MutableGlobals: "--enable-mutable-globals",
   NontrappingFPToInt: "--enable-nontrapping-float-to-int",
   BulkMemory: "--enable-bulk-memory",

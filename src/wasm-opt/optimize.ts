@@ -8,9 +8,11 @@ import { findNativeWasmOpt, optimizeWithNativeWasmOpt } from "./native.ts";
  * their names in binaryen's `Features` enum. Passed explicitly because binaryen
  * otherwise reads modules as MVP and fails on modern ones (a module built with
  * `strip = true` has no target_features section to go on). See rust-lang/rust#141080,
- * wasm-pack#1501.
+ * wasm-pack#1501. `Atomics` is for crates built with threads (cargo/threads.ts); it
+ * lets binaryen read atomic instructions and never adds any to a module without them.
  */
 export const RUST_WASM_FEATURES = [
+  "Atomics",
   "MutableGlobals",
   "NontrappingFPToInt",
   "BulkMemory",

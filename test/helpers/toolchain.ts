@@ -7,11 +7,23 @@ export const OLD_NATIVE_WASM_OPT = "/usr/bin/wasm-opt";
 /** The Chromium the browser tests drive (Debian's package; no browser downloads here). */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
-/** Is the wasm32 std installed for the toolchain rustc resolves to here? */
-async function hasWasmStd(): Promise<boolean> {
-  const libdir = await execa("rustc", ["--print", "target-libdir", "--target", "wasm32-unknown-unknown"], { reject: false });
+/** The threads fixture's pinned nightly (its rust-toolchain.toml), which threads tests build with. */
+export const THREADS_TOOLCHAIN = /channel = "([^"]+)"/.exec(
+  fs.readFileSync(new URL("../fixtures/threads/rust-toolchain.toml", import.meta.url), "utf8"),
+)![1]!;
+
+/** Is the wasm32 std installed for the toolchain rustc resolves to here (or for `toolchain`)? */
+async function hasWasmStd(toolchain?: string): Promise<boolean> {
+  const plus = toolchain ? [`+${toolchain}`] : [];
+  const libdir = await execa("rustc", [...plus, "--print", "target-libdir", "--target", "wasm32-unknown-unknown"], { reject: false });
   const dir = libdir.stdout.trim();
   return !libdir.failed && fs.existsSync(dir) && fs.readdirSync(dir).some((f) => f.startsWith("libstd-"));
+}
+
+/** Does `toolchain` have the standard library's source (`-Zbuild-std` needs it)? */
+async function hasRustSrc(toolchain: string): Promise<boolean> {
+  const sysroot = await execa("rustc", [`+${toolchain}`, "--print", "sysroot"], { reject: false });
+  return !sysroot.failed && fs.existsSync(`${sysroot.stdout.trim()}/lib/rustlib/src/rust/library/std`);
 }
 
 /** Can this process install Debian packages (root, with apt-get)? */
@@ -38,6 +50,11 @@ export async function provisionToolchain(): Promise<void> {
     console.log("[provision] rustup target add wasm32-unknown-unknown");
     await execa("rustup", ["target", "add", "wasm32-unknown-unknown"], { reject: false, stdio: "inherit" });
   }
+  if (!cargo.failed && !((await hasWasmStd(THREADS_TOOLCHAIN)) && (await hasRustSrc(THREADS_TOOLCHAIN)))) {
+    const args = ["toolchain", "install", THREADS_TOOLCHAIN, "--profile", "minimal", "--component", "rust-src", "--target", "wasm32-unknown-unknown"];
+    console.log(`[provision] rustup ${args.join(" ")}`);
+    await execa("rustup", args, { reject: false, stdio: "inherit" });
+  }
   const packages: string[] = [];
   if (!fs.existsSync(CHROMIUM_PATH) && !process.env.CHROMIUM_PATH) packages.push("chromium");
   if (!fs.existsSync(OLD_NATIVE_WASM_OPT)) packages.push("binaryen");
@@ -57,6 +74,12 @@ export async function checkToolchain(): Promise<void> {
     problems.push(
       "the wasm32-unknown-unknown target is not installed: run `rustup target add wasm32-unknown-unknown` " +
         "(on machines without rustup downloads: ../shared/toolchain/rust-wasm32.sh).",
+    );
+  }
+  if (!((await hasWasmStd(THREADS_TOOLCHAIN)) && (await hasRustSrc(THREADS_TOOLCHAIN)))) {
+    problems.push(
+      `the threads tests' nightly is missing: run \`rustup toolchain install ${THREADS_TOOLCHAIN} --profile minimal ` +
+        "--component rust-src --target wasm32-unknown-unknown`.",
     );
   }
   // The tests check that an old native wasm-opt (Debian's binaryen 108) is passed over.

@@ -19,6 +19,7 @@ const brokenCrate: CrateInfo = {
   targetDir: "/tmp/rec/target",
   workspaceRoot: "/tmp/rec",
   wasmBindgenVersion: "0.2.130",
+  threads: false,
   packageCount: 12,
 };
 
@@ -163,6 +164,7 @@ describe("readCrateInfo", () => {
       targetDir: "/repo/fixtures/target",
       workspaceRoot: "/repo/fixtures",
       wasmBindgenVersion: "0.2.130",
+      threads: false,
       // snippets, math, and wasm-bindgen with its 11 macro, proc-macro and support crates
       packageCount: 13,
     });

@@ -31,6 +31,8 @@ describe("resolveOptions", () => {
       crossOriginIsolation: "require-corp",
       target: undefined,
       nodeWasm: "inline",
+      threads: false,
+      toolchain: undefined,
     });
   });
 
