@@ -72,9 +72,9 @@ export function urlModuleCode(wasm: WasmSource): string {
 function wasmUrlExpression(wasm: WasmSource): string {
   switch (wasm.kind) {
     case "url":
-      return JSON.stringify(wasm.url);
     case "asset":
-      return `import.meta.ROLLUP_FILE_URL_${wasm.referenceId}`;
+      // What init fetches is a URL already.
+      return wasmExpression(wasm);
     case "inline":
       return JSON.stringify(`data:application/wasm;base64,${wasm.base64}`);
     case "file":

@@ -6,27 +6,10 @@ import { beforeAll, describe, expect, test } from "vitest";
 import { rawModuleDeclarations } from "../../src/codegen/raw-declarations.ts";
 import { type ModuleInterface, readModuleInterface } from "../../src/wasm-binary/module-interface.ts";
 import { FIXTURES } from "../helpers/fixtures.ts";
+import { moduleOf, section, str, u32, vec } from "../helpers/wasm-bytes.ts";
 
 const { default: binaryen } = await import("binaryen");
 
-// Hand-assembled modules: exact bytes, for encodings and mistakes no toolchain emits.
-const u32 = (value: number): number[] => {
-  const bytes: number[] = [];
-  do {
-    const byte = value & 0x7f;
-    value >>>= 7;
-    bytes.push(value ? byte | 0x80 : byte);
-  } while (value);
-  return bytes;
-};
-const str = (text: string): number[] => {
-  const utf8 = new TextEncoder().encode(text);
-  return [...u32(utf8.length), ...utf8];
-};
-const vec = (items: number[][]): number[] => [...u32(items.length), ...items.flat()];
-const section = (id: number, payload: number[]): number[] => [id, ...u32(payload.length), ...payload];
-const moduleOf = (...sections: number[][]): Uint8Array<ArrayBuffer> =>
-  new Uint8Array([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...sections.flat()]);
 
 const I32 = [0x7f], I64 = [0x7e], F32 = [0x7d], F64 = [0x7c], V128 = [0x7b], FUNCREF = [0x70], EXTERNREF = [0x6f];
 const [FUNC, TABLE, MEMORY, GLOBAL, TAG] = [0, 1, 2, 3, 4];

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { formatFunctionTable, largestFunctions } from "../../src/report/wasm-functions.ts";
+import { str, u32 } from "../helpers/wasm-bytes.ts";
 
 const { default: binaryen } = await import("binaryen");
 
@@ -52,16 +53,6 @@ function findSection(wasm: Uint8Array, id: number): { start: number; size: numbe
 }
 
 // Hand-assembled modules, for exact sizes and for encodings binaryen does not emit.
-const u32 = (value: number): number[] => {
-  const bytes: number[] = [];
-  do {
-    const byte = value & 0x7f;
-    value >>>= 7;
-    bytes.push(value ? byte | 0x80 : byte);
-  } while (value);
-  return bytes;
-};
-const str = (text: string): number[] => [...u32(text.length), ...new TextEncoder().encode(text)];
 const section = (id: number, payload: number[]): number[] => [id, ...u32(payload.length), ...payload];
 const moduleOf = (...sections: number[][]): Uint8Array => new Uint8Array([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...sections.flat()]);
 /** A body of exactly `size` bytes after its size prefix: no locals, `nop`s, `end`. */
