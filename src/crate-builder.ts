@@ -178,7 +178,7 @@ export class CrateBuilder {
     // Metadata read while a manifest changed serves this build, but is not remembered:
     // the follow-up build must read the new manifest (a git checkout changes several).
     const changes = this.manifestChanges;
-    const loaded = this.info ?? (await loadCrateInfo(this.manifestPath, { signal }));
+    const loaded = this.info ?? (await loadCrateInfo(this.manifestPath, { signal, features: settings.features, noDefaultFeatures: settings.noDefaultFeatures }));
     const info = settings.threads && !loaded.threads ? { ...loaded, threads: true } : loaded;
     const profileConfig = this.profileConfig ?? (await this.releaseProfileConfig(info));
     if (changes === this.manifestChanges) {
@@ -190,8 +190,8 @@ export class CrateBuilder {
     const profile = settings.release ? "release" : "debug";
     const outDir = path.join(info.targetDir, "vite-plugin-crate", profile, info.crateId);
     const previous = this.lastOutput;
-    // Dev builds keep their DWARF for debuggers; release builds ship without it.
-    const shape = { outName: info.libName, keepDebug: !settings.release };
+    // Dev builds keep their DWARF for debuggers (wasm-opt would drop it); release builds ship without it.
+    const shape = { outName: info.libName, keepDebug: !settings.release && !settings.wasmOpt };
 
     // Hold the target dir from cargo's start until wasm-bindgen has read the artifact,
     // so a concurrent build of another crate cannot overwrite it in between.

@@ -70,8 +70,15 @@ export function cargoBuildArgs(crate: CrateInfo, options: CargoBuildOptions): st
   if (crate.threads) args.push(...THREADS_CARGO_ARGS);
   // Ours first: where the user's cargoArgs set the same key, the later --config wins.
   args.push(...(options.profileConfig ?? []), ...options.cargoArgs);
-  if (crate.threads) args.push("--", ...THREADS_RUSTC_ARGS);
-  return args;
+  return crate.threads ? withRustcArgs(args, THREADS_RUSTC_ARGS) : args;
+}
+
+/**
+ * `cargo rustc` arguments with `rustcArgs` for the final crate added after their `--`,
+ * or after a new one: the user's own `-- …` arguments stay, and cargo takes one `--`.
+ */
+export function withRustcArgs(cargoArgs: string[], rustcArgs: string[]): string[] {
+  return cargoArgs.includes("--") ? [...cargoArgs, ...rustcArgs] : [...cargoArgs, "--", ...rustcArgs];
 }
 
 interface CargoRun {

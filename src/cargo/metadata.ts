@@ -182,10 +182,19 @@ export function dependencyError(manifestPath: string, stderr: string): CrateErro
 }
 
 /** Runs `cargo metadata` for the crate and reads what the pipeline needs from it. */
-export async function loadCrateInfo(manifestPath: string, options: { signal?: AbortSignal } = {}): Promise<CrateInfo> {
+export async function loadCrateInfo(
+  manifestPath: string,
+  options: { signal?: AbortSignal; features?: string[]; noDefaultFeatures?: boolean } = {},
+): Promise<CrateInfo> {
+  // With the build's features: an optional wasm-bindgen or wasm-bindgen-rayon behind a
+  // feature the plugin turns on must be in the resolved graph.
+  const features = [
+    ...(options.noDefaultFeatures ? ["--no-default-features"] : []),
+    ...(options.features?.length ? ["--features", options.features.join(",")] : []),
+  ];
   const result = await runCargo(
     manifestPath,
-    ["metadata", "--format-version", "1", "--manifest-path", manifestPath],
+    ["metadata", "--format-version", "1", ...features, "--manifest-path", manifestPath],
     { cwd: path.dirname(manifestPath), signal: options.signal },
   );
   if (result.exitCode !== 0) throw dependencyError(manifestPath, result.stderr) ?? manifestError(manifestPath, result.stderr);

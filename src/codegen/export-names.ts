@@ -9,7 +9,8 @@ interface Program {
 
 /**
  * The named exports of the glue module (without `default`), from its AST. The glue's
- * init machinery (`initSync`) is left out: the crate module does not export it.
+ * init machinery (`initSync`) is left out: the crate module exports it (and `default`)
+ * separately (see INIT_EXPORTS in crate-module.ts).
  */
 export function exportNames(ast: Program): string[] {
   const names: string[] = [];

@@ -55,7 +55,7 @@ export function initModuleCode(glueId: string, exports: string[], wasm: WasmSour
     "export default async function init(options) {",
     // wasm-bindgen's options object; a bare URL, bytes or Module (its deprecated form)
     // is wrapped in one. Without `module_or_path`, the crate's own wasm.
-    "  if (options === undefined || Object.getPrototypeOf(options) !== Object.prototype) options = { module_or_path: options };",
+    "  if (options == null || Object.getPrototypeOf(options) !== Object.prototype) options = { module_or_path: options ?? undefined };",
     `  if (options.module_or_path === undefined) options = { ...options, module_or_path: ${wasmExpression(wasm)} };`,
     "  await __glue.default(options);",
     `  return { ${members} };`,

@@ -161,7 +161,14 @@ function importsInterface(iface: ModuleInterface): string[] {
  * ES2022, TypeScript 5.6+). A wasm export named `default` is in `Exports` only: the
  * module's default export is `instantiate`.
  */
-export function rawModuleDeclarations(iface: ModuleInterface): string {
+export function rawModuleDeclarations(unsorted: ModuleInterface): string {
+  // By name: wasm-ld orders exports and imports differently in dev and release builds,
+  // and the file is committed and checked (dts: "check") against either.
+  const key = (entry: { name: string; module?: string }) => `${entry.module ?? ""}\0${entry.name}`;
+  // Stable: an import repeated under one name keeps its order (overloads).
+  const byName = (a: { name: string; module?: string }, b: { name: string; module?: string }) =>
+    key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
+  const iface = { imports: [...unsorted.imports].sort(byName), exports: [...unsorted.exports].sort(byName) };
   const direct = new Set(iface.exports.map((entry) => entry.name).filter(isBindable));
   // `instantiate` binds the default export's name.
   direct.delete("instantiate");

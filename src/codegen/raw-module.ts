@@ -34,6 +34,7 @@ export function rawModuleCode(iface: ModuleInterface, wasm: WasmSource, hot?: Ho
     `  const source = ${wasmExpression(wasm)};`,
     '  if (typeof source !== "string") return WebAssembly.instantiate(source, imports);',
     "  const response = await fetch(source);",
+    "  if (!response.ok) throw new Error(`fetching ${source} failed: ${response.status} ${response.statusText}`);",
     // Streaming compilation needs the right content type; a host without it still works.
     '  if (response.headers.get("Content-Type") === "application/wasm") return WebAssembly.instantiateStreaming(response, imports);',
     "  return WebAssembly.instantiate(await response.arrayBuffer(), imports);",

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
-import { WASM_TARGET } from "../cargo/build.ts";
+import { WASM_TARGET, withRustcArgs } from "../cargo/build.ts";
 import { exists } from "../utils/fs.ts";
 import { runCommand } from "../utils/run-command.ts";
 import { readModuleInterface } from "../wasm-binary/module-interface.ts";
@@ -97,8 +97,7 @@ export function panicHookRustcArgs(objectPath: string): string[] {
  * one: the user's own `-- …` arguments stay, and cargo accepts only one `--`.
  */
 export function withPanicHookArgs(cargoArgs: string[], objectPath: string): string[] {
-  const hookArgs = panicHookRustcArgs(objectPath);
-  return cargoArgs.includes("--") ? [...cargoArgs, ...hookArgs] : [...cargoArgs, "--", ...hookArgs];
+  return withRustcArgs(cargoArgs, panicHookRustcArgs(objectPath));
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Plugin } from "vite";
 import type { PluginApi } from "../api.ts";
-import { MANIFEST_RE } from "../utils/ids.ts";
+import { bareId, MANIFEST_RE } from "../utils/ids.ts";
 
 /** What both Rollup and Rolldown tell `chunkFileNames` about a chunk. */
 interface ChunkInfo {
@@ -38,7 +38,7 @@ export function chunkNamesPlugin(api: PluginApi): Plugin {
 function namedAfter(api: PluginApi, chunk: ChunkInfo): string | undefined {
   const ids = chunk.facadeModuleId ? [chunk.facadeModuleId] : chunk.moduleIds;
   for (const id of ids) {
-    const file = id.replace(/\?.*$/, "");
+    const file = bareId(id);
     if (!MANIFEST_RE.test(file)) continue;
     for (const builder of api.crates.values()) {
       if (builder.manifestPath === file) return builder.lastOutput?.info.packageName;

@@ -96,6 +96,13 @@ function createPageUpdater(server: ViteDevServer, api: PluginApi, dev: DevServer
       return;
     }
     dev.delivered.set(manifest, output);
+    if (output.info.threads) {
+      // A thread pool cannot move to a new build, and an importer that accepts updates
+      // itself (a framework component) would start a second instance beside the pool.
+      invalidateGlue(server, output, Date.now());
+      server.ws.send({ type: "full-reload" });
+      return;
+    }
     await sendHotUpdate(server, manifest, output);
   }
 

@@ -17,7 +17,7 @@ import { CrateError, toRollupError } from "../utils/error.ts";
 import { perEnvironment } from "../utils/per-environment.ts";
 import { isBrowserDev, runsInNode } from "./runtime.ts";
 import { bundledWasmFileName, chooseWasmSource, type BundledWasm } from "./wasm-source.ts";
-import { MANIFEST_RE } from "../utils/ids.ts";
+import { bareId, MANIFEST_RE } from "../utils/ids.ts";
 
 const NODE_FS = "node:fs/promises";
 const WASM_PLACEHOLDER_PREFIX = "__VITE_PLUGIN_CRATE_WASM_";
@@ -71,7 +71,7 @@ export function loadPlugin(api: PluginApi, unknownKeys: string[]): Plugin {
         if (source === PANIC_IMPORT_MODULE && importer?.startsWith(GLUE_ID_PREFIX)) return PANIC_FALLBACK_ID;
         // Node-side crate modules read their wasm with node:fs; plain Rollup, unlike Vite's
         // SSR builds, would otherwise warn that it cannot resolve a Node builtin.
-        if (source === NODE_FS && importer && MANIFEST_RE.test(importer)) return { id: source, external: true };
+        if (source === NODE_FS && importer && MANIFEST_RE.test(bareId(importer))) return { id: source, external: true };
         // Snippets are imported relative to the glue: keep them inside our namespace.
         if (importer?.startsWith(GLUE_ID_PREFIX) && source.startsWith("./snippets/")) {
           return GLUE_ID_PREFIX + path.posix.join(path.posix.dirname(importer.slice(GLUE_ID_PREFIX.length)), source);
@@ -81,7 +81,7 @@ export function loadPlugin(api: PluginApi, unknownKeys: string[]): Plugin {
         if (pathError) return this.error(toRollupError(pathError));
         const bare = stripQuery(source);
         if (!MANIFEST_RE.test(bare)) return null;
-        // Vite's dev server marks a classic worker's script so (builds bundle workers as iife: see load).
+        // Vite's dev server marks a classic worker's script so (a build with worker.format "iife": see load).
         if (importer && /[?&]worker_file\b/.test(importer) && /[?&]type=classic\b/.test(importer)) {
           return this.error(toRollupError(classicWorkerError(importer)));
         }
@@ -135,7 +135,7 @@ export function loadPlugin(api: PluginApi, unknownKeys: string[]): Plugin {
           if (api.settings.command === "serve" && !output.info.threads) glue = withReleaseExport(glue, output.info.packageName);
           return { code: glue, map: null };
         }
-        const file = stripQuery(id);
+        const file = bareId(id);
         const query = crateQuery(id);
         if (!MANIFEST_RE.test(file) || isOtherPluginsQuery(id) || !api.settings.filter(file)) return null;
         const { settings, dev } = api;
@@ -151,7 +151,8 @@ export function loadPlugin(api: PluginApi, unknownKeys: string[]): Plugin {
           );
           return this.error(toRollupError(error));
         }
-        if (settings.workerFormat === "iife") return this.error(toRollupError(iifeWorkerError(file)));
+        // `?url` and `?init` modules have no top-level await: fine in an iife worker.
+        if (settings.workerFormat === "iife" && !query) return this.error(toRollupError(iifeWorkerError(file)));
         const builder = api.crates.builderFor(file);
         let output: CrateOutput;
         try {
@@ -308,7 +309,7 @@ function iifeWorkerError(id: string): CrateError {
  * not supported: the crate is an ES module.
  */
 function classicWorkerError(importer: string): CrateError {
-  const file = importer.replace(/\?.*$/, "");
+  const file = bareId(importer);
   return new CrateError(
     `${file} imports a crate but runs as a classic worker, which cannot load ES modules (nor a crate: ` +
       `importScripts and wasm-pack's no-modules output are not supported). Start it as a module worker: ${MODULE_WORKER_FORM}`,

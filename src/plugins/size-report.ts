@@ -57,7 +57,10 @@ export function sizeReportPlugin(api: PluginApi): Plugin {
           ? `inlined in ${chunkName}`
           : "referenceId" in wasmFile ? this.getFileName(wasmFile.referenceId) : wasmFile.fileName;
         const glueFile = `glue in ${chunkName}${glue.minified ? "" : " (before minification)"}`;
-        for (const [kind, file, content] of [["wasm", wasmName, output.glue.wasm], ["glue", glueFile, glue.code]] as const) {
+        // A raw crate (no wasm-bindgen) has no glue: its module is a few lines of ours.
+        const files: ["wasm" | "glue", string, Uint8Array | string][] = [["wasm", wasmName, output.glue.wasm]];
+        if (!output.raw) files.push(["glue", glueFile, glue.code]);
+        for (const [kind, file, content] of files) {
           rows.push({ crate, crateId, kind, file, ...(await sizesOf(content, previous?.[rowKey({ crateId, kind })])) });
         }
 
