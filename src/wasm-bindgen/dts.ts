@@ -46,6 +46,20 @@ function initDeclarations(glueInit: string): string {
     "// `initSync()` need no argument and resolve to the wasm's raw exports (its `memory`).",
   ].join("\n");
   const declarations = glueInit
+    // wasm-bindgen types each raw export by its ABI, which changes with the build: a
+    // profile with `strip = true` hides the target features, and functions returning
+    // strings take a return pointer instead of returning two values. The committed file
+    // must be the same for every build: memory typed, the rest by name only.
+    .replace(
+      /^export interface InitOutput \{[^}]*\}/m,
+      [
+        "/** The wasm's raw exports: its memory, and functions with wasm-bindgen's ABI (their signatures vary by build). */",
+        "export interface InitOutput {",
+        "    readonly memory: WebAssembly.Memory;",
+        "    readonly [rawExport: string]: unknown;",
+        "}",
+      ].join("\n"),
+    )
     .replace(/export function initSync\(module:/, "export function initSync(module?:")
     .replace(/export default function __wbg_init ?\(module_or_path:/, "export default function init(module_or_path?:")
     .trim();
