@@ -93,7 +93,13 @@ export async function generateGlue(options: {
     snippets: await readSnippets(tempDir),
   };
   await fs.rm(outDir, { recursive: true, force: true });
-  await fs.rename(tempDir, outDir);
+  await fs.rename(tempDir, outDir).catch(async (error: NodeJS.ErrnoException) => {
+    // Another process (a second `vite build` on the same target dir) put its output
+    // there between our rm and rename. The glue is read already, and the folder is only
+    // there to look at: leave theirs.
+    if (error.code !== "ENOTEMPTY" && error.code !== "EEXIST") throw error;
+    await fs.rm(tempDir, { recursive: true, force: true });
+  });
   return glue;
 }
 
