@@ -1,5 +1,5 @@
 import { RELEASE_EXPORT } from "./glue-release.ts";
-import { hotUpdateCode } from "./hot-update.ts";
+import { hotUpdateCode, IDENTIFIER } from "./hot-update.ts";
 
 /** How the crate module gets hold of its wasm. */
 export type WasmSource =
@@ -29,7 +29,6 @@ export interface HotUpdate {
   crate: string;
 }
 
-const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 const RESERVED = new Set(["default", "await", "yield", "let", "static", "enum", "implements", "package", "protected", "interface", "private", "public"]);
 
 /** A name as an export specifier: wasm-bindgen's `js_name` can be any string. */

@@ -58,7 +58,10 @@ export function hotUpdateCode({ bindings, crate, release }: { bindings: HotBindi
   ];
 }
 
+/** A name that can stand as a plain identifier (ASCII; others get quoted forms). */
+export const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
 /** Property access on a namespace object, for any export name. */
 function member(name: string): string {
-  return /^[A-Za-z_$][\w$]*$/.test(name) ? `.${name}` : `[${JSON.stringify(name)}]`;
+  return IDENTIFIER.test(name) ? `.${name}` : `[${JSON.stringify(name)}]`;
 }

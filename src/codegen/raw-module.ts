@@ -1,8 +1,7 @@
 import type { ModuleInterface } from "../wasm-binary/module-interface.ts";
 import { exportSpecifier, wasmExpression, wasmSourceImports, type HotUpdate, type WasmSource } from "./crate-module.ts";
-import { hotUpdateCode } from "./hot-update.ts";
+import { hotUpdateCode, IDENTIFIER } from "./hot-update.ts";
 
-const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
 /**
  * The module an app gets for a crate without wasm-bindgen (`#[no_mangle] pub extern "C"

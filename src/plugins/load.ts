@@ -8,13 +8,13 @@ import type { PluginApi, ShippedCrate } from "../api.ts";
 import { crateModuleCode } from "../codegen/crate-module.ts";
 import { crateQuery, initModuleCode, isOtherPluginsQuery, urlModuleCode } from "../codegen/query-modules.ts";
 import { rawModuleCode } from "../codegen/raw-module.ts";
-import { PANIC_FALLBACK_ID, PANIC_IMPORT_MODULE, panicFallbackModuleCode, withPanicReporter } from "../codegen/glue-panic-reporter.ts";
-import { crossOriginIsolationGuard, RAYON_WORKER_HELPERS_RE, rayonWorkerHelpersCode } from "../codegen/threads.ts";
+import { PANIC_FALLBACK_ID, PANIC_IMPORT_MODULE, panicFallbackModuleCode } from "../codegen/glue-panic-reporter.ts";
+import { crossOriginIsolationGuard } from "../codegen/threads.ts";
 import { exportNames } from "../codegen/export-names.ts";
-import { withReleaseExport } from "../codegen/glue-release.ts";
 import { GLUE_ID_PREFIX, type CrateOutput } from "../crate-builder.ts";
 import { CrateError, toRollupError } from "../utils/error.ts";
 import { perEnvironment } from "../utils/per-environment.ts";
+import { loadGlueModule } from "./glue-module.ts";
 import { isBrowserDev, runsInNode } from "./runtime.ts";
 import { bundledWasmFileName, chooseWasmSource, type BundledWasm } from "./wasm-source.ts";
 import { bareId, MANIFEST_RE } from "../utils/ids.ts";
@@ -111,30 +111,7 @@ export function loadPlugin(api: PluginApi, unknownKeys: string[]): Plugin {
       filter: { id: LOAD_FILTER },
       async handler(id) {
         if (id === PANIC_FALLBACK_ID) return { code: panicFallbackModuleCode(), map: null };
-        if (id.startsWith(GLUE_ID_PREFIX)) {
-          const generated = api.crates.generatedModule(id);
-          if (!generated) return this.error(`${id.slice(GLUE_ID_PREFIX.length)} is not part of the current build of its crate`);
-          const { code, output } = generated;
-          if (RAYON_WORKER_HELPERS_RE.test(id)) {
-            // Threads: in builds, the worker script and the glue it imports get chunks of their own.
-            const file = id.slice(GLUE_ID_PREFIX.length);
-            if (api.settings.command === "serve") {
-              return { code: rayonWorkerHelpersCode(code, JSON.stringify(output.glueId), "new URL(import.meta.url)", file), map: null };
-            }
-            // The glue's chunk keeps its exports (Vite builds apps with preserveEntrySignatures: false).
-            const chunkUrl = (chunkId: string) =>
-              `new URL(import.meta.ROLLUP_FILE_URL_${this.emitFile({ type: "chunk", id: chunkId, preserveSignature: "strict" })}, import.meta.url)`;
-            const glueModule = `/* @vite-ignore */ ${chunkUrl(output.glueId)}.href`;
-            return { code: rayonWorkerHelpersCode(code, glueModule, chunkUrl(id), file), map: null };
-          }
-          if (id !== output.glueId) return { code, map: null };
-          // Dev builds link a panic hook (panic-hook/): report its panics. A no-op for other glue.
-          const crate = { name: output.info.packageName, workspaceRoot: output.info.workspaceRoot };
-          let glue = withPanicReporter(code, crate, { overlay: api.settings.hmrOverlay ?? true });
-          // Hot updates release old glue modules' wasm (see codegen/glue-release.ts).
-          if (api.settings.command === "serve" && !output.info.threads) glue = withReleaseExport(glue, output.info.packageName);
-          return { code: glue, map: null };
-        }
+        if (id.startsWith(GLUE_ID_PREFIX)) return loadGlueModule(this, api, id);
         const file = bareId(id);
         const query = crateQuery(id);
         if (!MANIFEST_RE.test(file) || isOtherPluginsQuery(id) || !api.settings.filter(file)) return null;

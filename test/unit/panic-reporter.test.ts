@@ -16,11 +16,11 @@ import { RELEASE_EXPORT, withReleaseExport } from "../../src/codegen/glue-releas
 import { INSTALL_HOOK_EXPORT } from "../../src/panic-hook/hook-source.ts";
 import { userCacheDir } from "../../src/utils/cache-dir.ts";
 import { createLog } from "../../src/utils/log.ts";
-import { runCommand } from "../../src/utils/run-command.ts";
 import { readModuleInterface } from "../../src/wasm-binary/module-interface.ts";
 import { findWasmBindgenCli } from "../../src/wasm-bindgen/cli.ts";
 import { generateGlue, type Glue } from "../../src/wasm-bindgen/generate.ts";
 import { FIXTURES, TMP } from "../helpers/fixtures.ts";
+import { THREADS_TOOLCHAIN } from "../helpers/toolchain.ts";
 
 const MANIFEST = path.join(FIXTURES, "panics/Cargo.toml");
 const SOURCE = path.join(FIXTURES, "panics/src/lib.rs");
@@ -62,9 +62,6 @@ async function importGlue(js: string): Promise<Record<string, (...args: unknown[
   return import(/* @vite-ignore */ writeModule(js));
 }
 
-// Another toolchain than the fixtures' for the hook object, when rustup has one with the wasm32 target.
-const nightlyTargets = await runCommand("rustup", ["+nightly", "target", "list", "--installed"], { cwd: FIXTURES }).catch(() => undefined);
-const nightlyInstalled = nightlyTargets?.exitCode === 0 && nightlyTargets.stdout.includes("wasm32-unknown-unknown");
 
 beforeAll(async () => {
   fs.mkdirSync(TMP, { recursive: true });
@@ -153,8 +150,9 @@ describe("hasForeignStdImports", () => {
   });
 
   // The real failure: an object from another toolchain links "fine" and leaves its std calls undefined.
-  test.skipIf(!nightlyInstalled)("an object compiled by another toolchain's rustc leaves std imports", async () => {
-    const foreignObject = await panicHookObject(info.crateDir, path.join(scratch, "foreign-cache"), { toolchain: "nightly" });
+  // Another toolchain than the fixtures': the threads tests' nightly, which test setup installs with wasm32.
+  test("an object compiled by another toolchain's rustc leaves std imports", async () => {
+    const foreignObject = await panicHookObject(info.crateDir, path.join(scratch, "foreign-cache"), { toolchain: THREADS_TOOLCHAIN });
     expect(foreignObject).not.toBe(objectPath);
     const cargo = await cargoBuild(info, { ...DEV, cargoArgs: withPanicHookArgs([], foreignObject) });
     expect(hasForeignStdImports(new Uint8Array(fs.readFileSync(cargo.wasmPath)))).toBe(true);
