@@ -1,4 +1,5 @@
 import path from "node:path";
+import { formatStepTimes, timed, type BuildStats } from "./build-stats.ts";
 import { cacheKey, sha256, type BuildCache } from "./cache/build-cache.ts";
 import type { CargoBuildOptions, CompilerWarning } from "./cargo/build.ts";
 import { profileConfigArgs, profileOverrides, userReleaseProfileKeys, type BuildProfile } from "./cargo/profile.ts";
@@ -10,7 +11,7 @@ import { CrateError } from "./utils/error.ts";
 import type { Log } from "./utils/log.ts";
 import { findWasmBindgenCli, type WasmBindgenCliOptions } from "./wasm-bindgen/cli.ts";
 import { crateModuleDeclarations, declarationsFile, declarationsPath, updateDeclarations, type DeclarationsMode } from "./wasm-bindgen/dts.ts";
-import { generateGlue, wasmBindgenFlags, type Glue } from "./wasm-bindgen/generate.ts";
+import { generateGlue, wasmBindgenFlags, type Glue, type WasmBindgenShape } from "./wasm-bindgen/generate.ts";
 import { createOptimizer, type WasmOptimizer, type WasmOptSettings } from "./wasm-opt/optimize.ts";
 import { validateWasm } from "./validate/validate-wasm.ts";
 import { optimizeStep } from "./wasm-opt/optimize-step.ts";
@@ -47,19 +48,6 @@ export interface CrateOutput {
   raw?: ModuleInterface;
   /** What `Cargo.toml.d.ts` holds for this build. */
   declarations: string;
-}
-
-/** What the builders did, for debugging and tests: cache hits show up here. */
-export interface BuildStats {
-  cargoRuns: number;
-  wasmBindgenRuns: number;
-  wasmBindgenCacheHits: number;
-  wasmOptRuns: number;
-  wasmOptCacheHits: number;
-}
-
-export function createBuildStats(): BuildStats {
-  return { cargoRuns: 0, wasmBindgenRuns: 0, wasmBindgenCacheHits: 0, wasmOptRuns: 0, wasmOptCacheHits: 0 };
 }
 
 /** Would a page running `a` see any difference in `b`? (A comment-only edit: no.) */
@@ -178,7 +166,12 @@ export class CrateBuilder {
     // Metadata read while a manifest changed serves this build, but is not remembered:
     // the follow-up build must read the new manifest (a git checkout changes several).
     const changes = this.manifestChanges;
-    const loaded = this.info ?? (await loadCrateInfo(this.manifestPath, { signal, features: settings.features, noDefaultFeatures: settings.noDefaultFeatures }));
+    const before = { ...stats.ms };
+    const loaded =
+      this.info ??
+      (await timed(stats.ms, "cargo", () =>
+        loadCrateInfo(this.manifestPath, { signal, features: settings.features, noDefaultFeatures: settings.noDefaultFeatures }),
+      ));
     const info = settings.threads && !loaded.threads ? { ...loaded, threads: true } : loaded;
     const profileConfig = this.profileConfig ?? (await this.releaseProfileConfig(info));
     if (changes === this.manifestChanges) {
@@ -198,33 +191,16 @@ export class CrateBuilder {
     const step = await serialize(info.targetDir, async () => {
       const progress = createBuildProgress(info.packageName, info.packageCount, log, info.targetDir);
       stats.cargoRuns++;
-      const { cargo, cargoWasm } = await this.panicHook.cargo(info, { ...settings, profileConfig }, { signal, progress, log });
+      const { cargo, cargoWasm } = await timed(stats.ms, "cargo", () =>
+        this.panicHook.cargo(info, { ...settings, profileConfig }, { signal, progress, log }),
+      );
       const cargoWasmHash = sha256(cargoWasm);
       // Same bytes from cargo (a comment-only edit, a touched file): wasm-bindgen and
       // everything after it would produce the same output again.
       if (previous?.cargoWasmHash === cargoWasmHash) return { cargo, cargoWasmHash, glue: undefined };
       // A raw crate: no wasm-bindgen, the module is made from the wasm itself (codegen/raw-module.ts).
       if (!cli) return { cargo, cargoWasmHash, glue: { js: "", dts: "", wasm: cargoWasm, snippets: new Map<string, string>() } };
-      // By the hash already taken: hashing megabytes of debug wasm twice shows in the edit loop.
-      // The flags we pass, from the function that builds the command line: a change to
-      // how wasm-bindgen is called can never bring back glue made the old way.
-      const key = cacheKey("wasm-bindgen", wasmBindgenVersion, wasmBindgenFlags(shape), cargoWasmHash, wasmBindgenEnv());
-      const cached = await cache.readGlue(info.crateId, key);
-      if (cached) {
-        stats.wasmBindgenCacheHits++;
-        log.debug(`${info.packageName}: wasm-bindgen output from the cache (${key})`);
-        return { cargo, cargoWasmHash, glue: cached };
-      }
-      stats.wasmBindgenRuns++;
-      const glue = await generateGlue({
-        cli,
-        wasmPath: cargo.wasmPath,
-        outDir,
-        shape,
-        manifestPath: this.manifestPath,
-        signal,
-      });
-      await cache.writeGlue(info.crateId, key, glue);
+      const glue = await timed(stats.ms, "wasmBindgen", () => this.glue(cli, cargo.wasmPath, cargoWasmHash, { info, shape, outDir, signal }));
       return { cargo, cargoWasmHash, glue };
     });
     const { cargo, cargoWasmHash, glue } = step;
@@ -252,7 +228,7 @@ export class CrateBuilder {
       });
     }
     // optimizeStep checked what it optimized; wasm straight from wasm-bindgen gets the engine's check.
-    if (glue.wasm === unoptimizedWasm) await validateWasm(glue.wasm, glue.js, this.manifestPath);
+    if (glue.wasm === unoptimizedWasm) await timed(stats.ms, "validation", () => validateWasm(glue.wasm, glue.js, this.manifestPath));
     const raw = cli ? undefined : rawInterface(glue.wasm, info, log);
     const declarations = raw ? declarationsFile(rawModuleDeclarations(raw)) : crateModuleDeclarations(withoutPanicHookDeclaration(glue.dts));
     if (settings.dts) await updateDeclarations(this.manifestPath, declarations, settings.dts, log);
@@ -260,7 +236,7 @@ export class CrateBuilder {
     const glueId = `${GLUE_ID_PREFIX}${outDir}/${info.libName}.js`;
     const modules = new Map(raw ? [] : [[glueId, glue.js]]);
     for (const [file, code] of glue.snippets) modules.set(`${GLUE_ID_PREFIX}${outDir}/${file}`, code);
-    log.debug(`built ${info.packageName} (${profile}) in ${Date.now() - started} ms`);
+    log.debug(`built ${info.packageName} (${profile}) in ${Date.now() - started} ms: ${formatStepTimes(stats.ms, before)}`);
     return {
       info,
       glue,
@@ -273,6 +249,31 @@ export class CrateBuilder {
       ...(raw && { raw }),
       declarations,
     };
+  }
+
+  /** wasm-bindgen's output for cargo's wasm: from the cache, else a run of the CLI (then cached). */
+  private async glue(
+    cli: string,
+    wasmPath: string,
+    cargoWasmHash: string,
+    build: { info: CrateInfo; shape: WasmBindgenShape; outDir: string; signal: AbortSignal },
+  ): Promise<Glue> {
+    const { cache, stats, log } = this.context;
+    const { info, shape } = build;
+    // By the hash already taken: hashing megabytes of debug wasm twice shows in the edit loop.
+    // The flags we pass, from the function that builds the command line: a change to
+    // how wasm-bindgen is called can never bring back glue made the old way.
+    const key = cacheKey("wasm-bindgen", info.wasmBindgenVersion, wasmBindgenFlags(shape), cargoWasmHash, wasmBindgenEnv());
+    const cached = await cache.readGlue(info.crateId, key);
+    if (cached) {
+      stats.wasmBindgenCacheHits++;
+      log.debug(`${info.packageName}: wasm-bindgen output from the cache (${key})`);
+      return cached;
+    }
+    stats.wasmBindgenRuns++;
+    const glue = await generateGlue({ cli, wasmPath, outDir: build.outDir, shape, manifestPath: this.manifestPath, signal: build.signal });
+    await cache.writeGlue(info.crateId, key, glue);
+    return glue;
   }
 
   /** The wasm-opt to use, chosen once per builder (PATH lookups are not free). */

@@ -1,7 +1,8 @@
 import path from "node:path";
 import type { Settings } from "./api.ts";
 import { createBuildCache } from "./cache/build-cache.ts";
-import { createBuildStats, CrateBuilder, GLUE_ID_PREFIX, type BuildStats, type CrateBuildSettings, type CrateOutput } from "./crate-builder.ts";
+import { createBuildStats, type BuildStats } from "./build-stats.ts";
+import { CrateBuilder, GLUE_ID_PREFIX, type CrateBuildSettings, type CrateOutput } from "./crate-builder.ts";
 import type { RebuildOutcome } from "./rebuilder.ts";
 import type { CompilerWarning } from "./cargo/build.ts";
 import type { ResolvedOptions } from "./options.ts";
@@ -112,7 +113,7 @@ function isCI(env: NodeJS.ProcessEnv = process.env): boolean {
 /** Options resolved for the current command: release and wasm-opt default by mode. */
 function buildSettings(options: ResolvedOptions, command: "serve" | "build"): CrateBuildSettings {
   const release = options.release ?? command === "build";
-  const wasmOpt = options.wasmOpt && (command === "build" || options.wasmOpt.dev) ? options.wasmOpt : false;
+  const wasmOpt = options.wasmOpt && (command === "build" || options.wasmOpt.dev) ? { ...options.wasmOpt, userCacheDir: userCacheDir() } : false;
   return {
     release,
     features: options.features,

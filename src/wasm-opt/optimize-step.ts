@@ -1,5 +1,5 @@
 import { cacheKey, type BuildCache } from "../cache/build-cache.ts";
-import type { BuildStats } from "../crate-builder.ts";
+import { timed, type BuildStats } from "../build-stats.ts";
 import { CrateError } from "../utils/error.ts";
 import type { Log } from "../utils/log.ts";
 import { CancelledError } from "../utils/run-command.ts";
@@ -29,7 +29,7 @@ export async function optimizeStep(options: {
 }): Promise<Uint8Array> {
   const { crate, crateId, manifestPath, wasm, optimizer, cache, stats, log } = options;
   const key = cacheKey("wasm-opt", optimizer.id, wasm);
-  const cached = await cache.readWasm(crateId, key);
+  const cached = await timed(stats.ms, "wasmOpt", () => cache.readWasm(crateId, key));
   if (cached) {
     // Entries are written only after passing the checks below.
     stats.wasmOptCacheHits++;
@@ -40,9 +40,10 @@ export async function optimizeStep(options: {
   try {
     stats.wasmOptRuns++;
     const started = Date.now();
-    optimized = await optimizer.optimize(wasm, options.signal);
+    optimized = await timed(stats.ms, "wasmOpt", () => optimizer.optimize(wasm, options.signal));
     log.debug(`${crate}: ${optimizer.label} took ${Date.now() - started} ms (${wasm.byteLength} → ${optimized.byteLength} bytes)`);
-    await validateWasm(optimized, options.glueJs, manifestPath, { by: optimizer.label, unoptimized: wasm });
+    const output = optimized;
+    await timed(stats.ms, "validation", () => validateWasm(output, options.glueJs, manifestPath, { by: optimizer.label, unoptimized: wasm }));
   } catch (error) {
     if (error instanceof CancelledError) throw error;
     const failure =
