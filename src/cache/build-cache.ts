@@ -7,6 +7,7 @@ import type { Log } from "../utils/log.ts";
 import { staleFiles, touch } from "../utils/recent-files.ts";
 import { writeFileAtomically } from "../utils/write-file.ts";
 import type { Glue } from "../wasm-bindgen/generate.ts";
+import { bytesOf } from "../utils/bytes.ts";
 
 /** How many entries of each crate and step to keep: the current build and a few to go back to. */
 const ENTRIES_KEPT = 4;
@@ -86,7 +87,7 @@ export function createBuildCache(dir: string | undefined, log?: Log): BuildCache
         const stored = JSON.parse(json.toString("utf8")) as GlueEntry;
         if (stored.wasmSha256 !== sha256(wasm)) throw new Error("its wasm does not match its recorded sha256");
         await touch(`${base}.json`);
-        return { js: stored.js, dts: stored.dts, snippets: new Map(stored.snippets), wasm: new Uint8Array(wasm) };
+        return { js: stored.js, dts: stored.dts, snippets: new Map(stored.snippets), wasm: bytesOf(wasm) };
       }),
     writeGlue: (crate, key, glue) =>
       write(async () => {
@@ -107,7 +108,7 @@ export function createBuildCache(dir: string | undefined, log?: Log): BuildCache
           throw new Error("its wasm does not match its recorded sha256");
         }
         await touch(file);
-        return new Uint8Array(wasm);
+        return bytesOf(wasm);
       }),
     writeWasm: (crate, key, wasm) =>
       write(async () => {

@@ -1,4 +1,5 @@
 import type { Connect } from "vite";
+import { bufferOf } from "../utils/bytes.ts";
 
 /** URL path (below Vite's `base`) under which the dev server serves built wasm. */
 export const DEV_WASM_PREFIX = "@vite-plugin-crate/";
@@ -26,6 +27,6 @@ export function wasmMiddleware(base: string, wasmByUrl: Map<string, Uint8Array>)
     res.setHeader("Content-Length", String(wasm.byteLength));
     // Dev builds change often; never let the browser reuse a stale module.
     res.setHeader("Cache-Control", "no-cache");
-    res.end(req.method === "HEAD" ? undefined : Buffer.from(wasm.buffer, wasm.byteOffset, wasm.byteLength));
+    res.end(req.method === "HEAD" ? undefined : bufferOf(wasm));
   };
 }

@@ -5,6 +5,7 @@ import type { CrateInfo } from "../cargo/metadata.ts";
 import { CrateError } from "../utils/error.ts";
 import type { Log } from "../utils/log.ts";
 import { hasForeignStdImports, mentionsPanicHook, panicHookObject, withPanicHookArgs } from "./hook-object.ts";
+import { bytesOf } from "../utils/bytes.ts";
 
 type CargoRun = Parameters<typeof cargoBuild>[2];
 
@@ -36,7 +37,7 @@ export class PanicHookBuild {
   ): Promise<{ cargo: CargoBuildResult; cargoWasm: Uint8Array }> {
     const build = async (cargoArgs: string[], runWith: CargoRun = run) => {
       const cargo = await cargoBuild(info, { ...options, cargoArgs }, runWith);
-      return { cargo, cargoWasm: new Uint8Array(await fs.readFile(cargo.wasmPath)) };
+      return { cargo, cargoWasm: bytesOf(await fs.readFile(cargo.wasmPath)) };
     };
     const hook = await this.hookFor(info, options, run.signal);
     if (!hook) return build(options.cargoArgs);

@@ -3,6 +3,7 @@ import type { PluginApi } from "../api.ts";
 import type { WasmSource } from "../codegen/crate-module.ts";
 import type { CrateOutput } from "../crate-builder.ts";
 import { writeNodeWasmFile } from "../dev-server/node-wasm-file.ts";
+import { bufferOf } from "../utils/bytes.ts";
 
 /** A wasm file a Node-side build writes next to its bundle. */
 export interface BundledWasm {
@@ -44,7 +45,7 @@ export async function chooseWasmSource(
   inNode: boolean,
 ): Promise<WasmSource> {
   const { wasm } = output.glue;
-  const inline = (): WasmSource => ({ kind: "inline", base64: Buffer.from(wasm).toString("base64"), node: inNode });
+  const inline = (): WasmSource => ({ kind: "inline", base64: bufferOf(wasm).toString("base64"), node: inNode });
   if (api.options.inlineWasm) return inline();
   if (api.settings.command === "serve") {
     if (inNode) return { kind: "file", path: await writeNodeWasmFile(output) };

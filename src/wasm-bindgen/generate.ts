@@ -2,6 +2,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { howItEnded, RUN_AGAIN, runCommand } from "../utils/run-command.ts";
 import { CrateError } from "../utils/error.ts";
+import { bytesOf } from "../utils/bytes.ts";
 
 /** What wasm-bindgen produced for one crate, held in memory. */
 export interface Glue {
@@ -89,7 +90,7 @@ export async function generateGlue(options: {
   const glue: Glue = {
     js: await fs.readFile(path.join(tempDir, `${outName}.js`), "utf8"),
     dts: await fs.readFile(path.join(tempDir, `${outName}.d.ts`), "utf8"),
-    wasm: new Uint8Array(await fs.readFile(path.join(tempDir, `${outName}_bg.wasm`))),
+    wasm: bytesOf(await fs.readFile(path.join(tempDir, `${outName}_bg.wasm`))),
     snippets: await readSnippets(tempDir),
   };
   await fs.rm(outDir, { recursive: true, force: true });

@@ -19,6 +19,9 @@ export function optimizeWithBinaryenPackage(
   features: readonly string[],
   passes: readonly string[],
 ): Promise<Uint8Array> {
+  // The input is copied into the worker (structured clone), once: the caller keeps its
+  // bytes (the size report and a failed run's fallback use them); the output is
+  // transferred back (worker.js).
   const worker = new Worker(new URL("./worker.js", import.meta.url), {
     workerData: { binaryenUrl: import.meta.resolve("binaryen"), wasm, features, passes, ...levels },
     // binaryen prints its fatal errors before aborting; keep them for the message.

@@ -4,6 +4,7 @@ import path from "node:path";
 import { execa } from "execa";
 import { pathCandidates } from "../utils/path-lookup.ts";
 import { howItEnded, runCommand } from "../utils/run-command.ts";
+import { bytesOf } from "../utils/bytes.ts";
 
 /**
  * The oldest native wasm-opt we use. Binaryen 108 and older re-point wasm-bindgen's
@@ -161,7 +162,7 @@ export async function optimizeWithNativeWasmOpt(
       const printed = `${result.stderr}\n${result.stdout}`.trim().slice(0, 2000);
       throw new Error(`${wasmOpt.path} ${howItEnded(result)}${printed ? `:\n${printed}` : ""}`);
     }
-    return new Uint8Array(await fs.readFile(output));
+    return bytesOf(await fs.readFile(output));
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }

@@ -26,7 +26,10 @@ try {
     module.optimize();
     if (job.passes.length > 0) module.runPasses(job.passes);
     if (!module.validate()) throw new Error("the optimized module does not validate");
-    parentPort?.postMessage({ ok: true, wasm: module.emitBinary() });
+    const wasm = module.emitBinary();
+    // Moved to the main thread, not copied: it owns its buffer (a copy out of binaryen's heap).
+    const transfer = wasm.byteOffset === 0 && wasm.byteLength === wasm.buffer.byteLength ? [wasm.buffer] : [];
+    parentPort?.postMessage({ ok: true, wasm }, transfer);
   } finally {
     module.dispose();
   }
