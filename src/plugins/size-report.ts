@@ -8,6 +8,7 @@ import {
   rowKey,
   sizesOf,
   type PreviousSizes,
+  type Sizes,
   type SizeRow,
 } from "../report/size-report.ts";
 import { formatBytes, formatFunctionTable, largestFunctions } from "../report/wasm-functions.ts";
@@ -17,69 +18,106 @@ import { isPageBuild } from "./page-build.ts";
 /** Where the last build's sizes are kept, to print the change against. */
 const LAST_REPORT = "size-report.json";
 
+/** The most of a build's time the report may cost: its brotli quality is chosen to fit. */
+const BUDGET_SHARE = 0.05;
+
 /**
  * Prints, at the end of a build, each crate's shipped wasm and glue sizes (raw, gzip,
  * brotli) with the change since the previous build, and on request the largest
  * functions of each wasm: what to look at when the wasm is too big.
+ *
+ * The wasm is compressed from `buildEnd` on, in libuv's thread pool, while the bundle
+ * is rendered and written; only `closeBundle` waits for it. Its brotli quality is the
+ * highest expected to finish within 5% of the build so far: quality 11 on megabytes of
+ * wasm takes seconds, and the table marks a lower quality's figure as an estimate.
  */
 export function sizeReportPlugin(api: PluginApi): Plugin {
-  let rows: SizeRow[] = [];
+  let started = 0;
+  let previous: Promise<PreviousSizes | undefined> = Promise.resolve(undefined);
+  /** Each shipped crate's wasm sizes, being measured since buildEnd, by manifest path. */
+  let wasmSizes = new Map<string, Promise<Sizes>>();
+  /** The rows of the report, measured while the bundle is written. */
+  let rows: Promise<SizeRow>[] = [];
   let functionReports: string[] = [];
-  let previous: PreviousSizes | undefined;
   const reportFile = () => path.join(api.settings.cacheDir, LAST_REPORT);
+  const enabled = (context: object) => !!api.options.sizeReport && api.shipped.get(context).size > 0 && isPageBuild(context, api);
   return {
     name: "vite-plugin-crate:size-report",
     apply: "build",
 
-    async generateBundle(_options, bundle) {
+    buildStart() {
+      started = performance.now();
+      wasmSizes = new Map();
+      previous = api.options.sizeReport ? fs.readFile(reportFile(), "utf8").then(parsePreviousSizes, () => undefined) : Promise.resolve(undefined);
+    },
+
+    buildEnd(error) {
+      if (error || !enabled(this)) return;
+      // 5% of the build so far: at this point, most of a cold build (cargo is done).
+      const budgetMs = (performance.now() - started) * BUDGET_SHARE;
+      for (const [manifest, { output }] of api.shipped.get(this)) {
+        const kept = previous.then((sizes) => sizes?.[rowKey({ crateId: output.info.crateId, kind: "wasm" })]);
+        wasmSizes.set(manifest, kept.then((sizes) => sizesOf(output.glue.wasm, sizes, budgetMs)));
+      }
+    },
+
+    generateBundle(_options, bundle) {
       rows = [];
       functionReports = [];
-      const shipped = api.shipped.get(this);
-      if (!api.options.sizeReport || shipped.size === 0 || !isPageBuild(this, api)) return;
-      previous = await fs.readFile(reportFile(), "utf8").then(parsePreviousSizes, () => undefined);
+      if (!enabled(this)) return;
       const chunks = Object.values(bundle).filter((file) => file.type === "chunk");
       // Vite 8 (Rolldown) exports its minifier; elsewhere the shipped glue may be smaller than measured.
       const { minify } = api.settings;
       const measureMinified = minify === true && "rolldownVersion" in this.meta;
-      const crates = [...shipped.values()];
-      for (const { output, wasmFile } of crates) {
+      const crates = [...api.shipped.get(this)];
+      for (const [manifest, { output, wasmFile }] of crates) {
         const { packageName, crateId } = output.info;
         // Two shipped crates of one name (two workspaces' `core`) show their ids.
-        const crate = crates.filter((other) => other.output.info.packageName === packageName).length > 1 ? `${packageName} (${crateId})` : packageName;
+        const crate = crates.filter(([, other]) => other.output.info.packageName === packageName).length > 1 ? `${packageName} (${crateId})` : packageName;
         const glueChunk = chunks.find((chunk) => output.glueId in chunk.modules);
-        // The glue as rendered into its chunk (tree-shaken), else as generated.
-        const rendered = (glueChunk && glueChunk.modules[output.glueId]?.code) ?? output.glue.js;
-        const glue = measureMinified
-          ? await minifyLikeVite(rendered)
-          : { code: rendered, minified: minify === false };
         const chunkName = glueChunk?.fileName ?? "a chunk";
         const wasmName = !wasmFile
           ? `inlined in ${chunkName}`
           : "referenceId" in wasmFile ? this.getFileName(wasmFile.referenceId) : wasmFile.fileName;
-        const glueFile = `glue in ${chunkName}${glue.minified ? "" : " (before minification)"}`;
+        const row = { crate, crateId };
+        rows.push(wasmSizes.get(manifest)!.then((sizes) => ({ ...row, kind: "wasm", file: wasmName, ...sizes })));
         // A raw crate (no wasm-bindgen) has no glue: its module is a few lines of ours.
-        const files: ["wasm" | "glue", string, Uint8Array | string][] = [["wasm", wasmName, output.glue.wasm]];
-        if (!output.raw) files.push(["glue", glueFile, glue.code]);
-        for (const [kind, file, content] of files) {
-          rows.push({ crate, crateId, kind, file, ...(await sizesOf(content, previous?.[rowKey({ crateId, kind })])) });
+        if (!output.raw) {
+          // The glue as rendered into its chunk (tree-shaken), else as generated.
+          const rendered = (glueChunk && glueChunk.modules[output.glueId]?.code) ?? output.glue.js;
+          const glue = measureMinified ? minifyLikeVite(rendered) : Promise.resolve({ code: rendered, minified: minify === false });
+          const kept = previous.then((sizes) => sizes?.[rowKey({ crateId, kind: "glue" })]);
+          rows.push(
+            Promise.all([glue, kept]).then(async ([{ code, minified }, keptSizes]) => ({
+              ...row,
+              kind: "glue",
+              file: `glue in ${chunkName}${minified ? "" : " (before minification)"}`,
+              ...(await sizesOf(code, keptSizes)),
+            })),
+          );
         }
-
-        const { topFunctions } = api.options.sizeReport;
+        const { topFunctions } = api.options.sizeReport || { topFunctions: 0 };
         if (topFunctions > 0) functionReports.push(functionReport(crate, output.unoptimizedWasm, topFunctions));
       }
     },
 
     async closeBundle() {
       if (rows.length === 0) return;
-      api.settings.log.info(`wasm sizes\n${formatSizeTable(rows, previous).join("\n")}`);
+      // What the build waits for: compression runs from buildEnd while the bundle is written.
+      const waited = performance.now();
+      const [measured, previousSizes] = await Promise.all([Promise.all(rows), previous]);
+      rows = [];
+      api.crates.stats.ms.sizeReport += performance.now() - waited;
+      api.settings.log.info(`wasm sizes\n${formatSizeTable(measured, previousSizes).join("\n")}`);
       for (const report of functionReports) api.settings.log.info(report);
-      const sizes: PreviousSizes = { ...previous };
-      for (const { sha256, raw, gzip, brotli, ...row } of rows) sizes[rowKey(row)] = { sha256, raw, gzip, brotli };
+      const sizes: PreviousSizes = { ...previousSizes };
+      for (const { sha256, raw, gzip, brotli, brotliQuality, ...row } of measured) {
+        sizes[rowKey(row)] = { sha256, raw, gzip, brotli, ...(brotliQuality !== undefined && { brotliQuality }) };
+      }
       // Only for the next report: never worth failing a build over.
       await writeFileAtomically(reportFile(), JSON.stringify(sizes, null, 2)).catch((error: Error) =>
         api.settings.log.debug(`size report not kept: ${error.message}`),
       );
-      rows = [];
     },
   };
 }

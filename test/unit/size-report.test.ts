@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { formatChange, formatSizeTable, parsePreviousSizes, sizesOf } from "../../src/report/size-report.ts";
+import { brotliQuality, formatChange, formatSizeTable, parsePreviousSizes, sizesOf } from "../../src/report/size-report.ts";
 
 describe("sizesOf", () => {
   const content = "export const x = 1;\n".repeat(200);
@@ -17,6 +17,31 @@ describe("sizesOf", () => {
     const kept = { ...measured, brotli: 1 }; // a marker: reused sizes are not recomputed
     expect(await sizesOf(content, kept)).toBe(kept);
     expect((await sizesOf(`${content} `, kept)).brotli).not.toBe(1);
+  });
+});
+
+describe("brotli quality within the report's budget", () => {
+  test("11, as hosts precompress, when it fits; lower qualities as the budget shrinks; 4 at the least", () => {
+    expect(brotliQuality(44_000, 300)).toBe(11); // the playground's wasm, 5% of a 6 s build
+    expect(brotliQuality(1_400_000, 2_400)).toBe(9); // the large bench crate, 5% of a 48 s build
+    expect(brotliQuality(1_400_000, 200)).toBe(5);
+    expect(brotliQuality(1_400_000, 1)).toBe(4);
+  });
+
+  test("a lower quality is recorded and marked as an estimate in the table", async () => {
+    // Varied enough that quality matters (a repeated line compresses to nothing at any).
+    let seed = 1;
+    const content = Array.from({ length: 20_000 }, () => `export const v${(seed = (seed * 48271) % 2147483647) % 5000} = ${seed % 997};`).join("\n");
+    const estimate = await sizesOf(content, undefined, 0.001);
+    const exact = await sizesOf(content, undefined);
+    expect(estimate.brotliQuality).toBe(4);
+    expect(exact.brotliQuality).toBeUndefined();
+    expect(estimate.brotli).toBeGreaterThan(exact.brotli);
+    const row = (sizes: typeof exact) => ({ crate: "app", crateId: "app-1", kind: "glue" as const, file: "glue", ...sizes });
+    const table = formatSizeTable([row(estimate)], undefined);
+    expect(table[1]).toMatch(/ ~\d/);
+    expect(table.at(-1)).toMatch(/^~ brotli at quality 4 .* an estimate/);
+    expect(formatSizeTable([row(exact)], undefined)).toHaveLength(2);
   });
 });
 
