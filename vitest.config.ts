@@ -6,6 +6,9 @@ import { defineConfig } from "vitest/config";
 // test must not depend on it): the CLI is built with cargo install, and the download
 // path is tested against a local server (test/build/cli-download.test.ts).
 process.env.VITE_PLUGIN_CRATE_WASM_BINDGEN_DOWNLOAD = "0";
+// Nor does a build start the background install of a native wasm-opt (minutes of a
+// core): test/build/wasm-opt-install.test.ts turns it on for its own builds.
+process.env.VITE_PLUGIN_CRATE_WASM_OPT_INSTALL = "0";
 
 export default defineConfig({
   test: {
@@ -16,7 +19,7 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 240_000,
     hookTimeout: 600_000,
-    env: { VITE_PLUGIN_CRATE_WASM_BINDGEN_DOWNLOAD: "0" },
+    env: { VITE_PLUGIN_CRATE_WASM_BINDGEN_DOWNLOAD: "0", VITE_PLUGIN_CRATE_WASM_OPT_INSTALL: "0" },
     reporters: ["default", "./test/helpers/summary-reporter.ts"],
   },
 });

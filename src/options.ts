@@ -25,6 +25,16 @@ export interface WasmOptOptions {
    */
   native?: boolean | string;
   /**
+   * With `native: true` and no native wasm-opt 110+ on PATH: install one (Binaryen 116,
+   * `cargo install wasm-opt`, about 8 minutes on 2 cores, once) into the per-user cache
+   * in the background, niced, while builds go on with the `binaryen` package, and use
+   * it from the next build on. The terminal says when it starts; a failed install is
+   * not retried. The env var `VITE_PLUGIN_CRATE_WASM_OPT_INSTALL=0` (or `1`) wins over
+   * this option.
+   * @default true
+   */
+  install?: boolean;
+  /**
    * Extra arguments for a native wasm-opt, after the level, the feature flags and the
    * passes that strip the `producers` and `target_features` sections.
    * Needs a native wasm-opt: the `binaryen` package takes no arguments.
@@ -342,6 +352,7 @@ export function resolveOptions(options: Options = {}, env: NodeJS.ProcessEnv = p
               onError: wasmOpt?.onError ?? "error",
               dev: wasmOpt?.dev ?? false,
               native: wasmOpt?.native ?? true,
+              install: resolveFlag(wasmOpt?.install ?? true, env.VITE_PLUGIN_CRATE_WASM_OPT_INSTALL, "VITE_PLUGIN_CRATE_WASM_OPT_INSTALL"),
               args: wasmOpt?.args ?? [],
             },
       cache: options.cache ?? true,
@@ -367,6 +378,14 @@ function resolveDownload(option: boolean | string | undefined, envValue: string 
   throw new Error(
     `vite-plugin-crate: wasmBindgen.download (or VITE_PLUGIN_CRATE_WASM_BINDGEN_DOWNLOAD) must be true, false or an http(s) URL; got ${JSON.stringify(value)}`,
   );
+}
+
+/** A boolean option that an env var ("0"/"false" or "1"/"true") overrides. */
+function resolveFlag(option: boolean, envValue: string | undefined, name: string): boolean {
+  if (envValue === undefined || envValue === "") return option;
+  if (envValue === "0" || envValue === "false") return false;
+  if (envValue === "1" || envValue === "true") return true;
+  throw new Error(`vite-plugin-crate: ${name} must be 0, 1, false or true; got ${JSON.stringify(envValue)}`);
 }
 
 /** The report option with the env var's function count applied (the env var wins). */

@@ -1,6 +1,7 @@
 import type { WasmOptLevel } from "../options.ts";
 import type { Log } from "../utils/log.ts";
 import { binaryenPackageVersion, optimizeWithBinaryenPackage } from "./binaryen-package.ts";
+import { nativeFromCache } from "./install.ts";
 import { findNativeWasmOpt, optimizeWithNativeWasmOpt } from "./native.ts";
 
 /**
@@ -39,8 +40,15 @@ export function binaryenLevels(level: WasmOptLevel): { optimizeLevel: number; sh
 
 export interface WasmOptSettings {
   level: WasmOptLevel;
-  /** `true`: a new enough `wasm-opt` on PATH if any; a path: that one; `false`: never native. */
+  /**
+   * `true`: a new enough `wasm-opt` on PATH if any, else the one installed in the
+   * per-user cache (see install.ts); a path: that one; `false`: never native.
+   */
   native: boolean | string;
+  /** With `native: true` and none found: install one in the background for later builds. */
+  install: boolean;
+  /** The per-user cache folder the native install goes into. */
+  userCacheDir: string;
   /** Extra arguments for a native wasm-opt. */
   args: readonly string[];
 }
@@ -63,7 +71,11 @@ export async function createOptimizer(settings: WasmOptSettings, log: Log): Prom
   const features = RUST_WASM_FEATURES;
   const level = settings.level;
   if (settings.native !== false) {
-    const native = await findNativeWasmOpt(settings.native === true ? undefined : settings.native);
+    let native = await findNativeWasmOpt(settings.native === true ? undefined : settings.native);
+    if (!("path" in native) && settings.native === true) {
+      const installed = nativeFromCache({ userCacheDir: settings.userCacheDir, install: settings.install, log });
+      if (installed) native = await findNativeWasmOpt(installed);
+    }
     if ("path" in native) {
       const label = `wasm-opt ${native.version} -O${level}`;
       return {

@@ -22,7 +22,7 @@ describe("resolveOptions", () => {
         cacheDir: undefined,
       },
       profile: "size",
-      wasmOpt: { level: "z", onError: "error", dev: false, native: true, args: [] },
+      wasmOpt: { level: "z", onError: "error", dev: false, native: true, install: true, args: [] },
       cache: true,
       sizeReport: { topFunctions: 0 },
       headersFile: false,
@@ -34,6 +34,19 @@ describe("resolveOptions", () => {
       threads: false,
       toolchain: undefined,
     });
+  });
+
+  test("wasmOpt.install: on by default; the env var wins over the option; a bad value is an error", () => {
+    const install = (option: boolean | undefined, env?: string) => {
+      const { wasmOpt } = resolveOptions({ wasmOpt: { install: option } }, { VITE_PLUGIN_CRATE_WASM_OPT_INSTALL: env }).resolved;
+      return wasmOpt && wasmOpt.install;
+    };
+    expect(install(undefined)).toBe(true);
+    expect(install(false)).toBe(false);
+    expect(install(true, "0")).toBe(false);
+    expect(install(false, "1")).toBe(true);
+    expect(install(false, "")).toBe(false);
+    expect(() => install(true, "yes")).toThrow(/VITE_PLUGIN_CRATE_WASM_OPT_INSTALL|wasmOpt\.install/);
   });
 
   test("wasmBindgen.download: off, a mirror, or the release host; the env var wins", () => {
