@@ -1,3 +1,4 @@
+import fs from "node:fs/promises";
 import path from "node:path";
 import { formatStepTimes, timed, type BuildStats } from "./build-stats.ts";
 import { cacheKey, sha256, type BuildCache } from "./cache/build-cache.ts";
@@ -11,6 +12,8 @@ import { CrateError } from "./utils/error.ts";
 import type { Log } from "./utils/log.ts";
 import { findWasmBindgenCli, type WasmBindgenCliOptions } from "./wasm-bindgen/cli.ts";
 import { crateModuleDeclarations, declarationsFile, declarationsPath, updateDeclarations, type DeclarationsMode } from "./wasm-bindgen/dts.ts";
+import { separateDebugInfo, type DebugInfo } from "./wasm-bindgen/debug-info.ts";
+import { withoutDwarf } from "./wasm-binary/custom-section.ts";
 import { generateGlue, wasmBindgenFlags, type Glue, type WasmBindgenShape } from "./wasm-bindgen/generate.ts";
 import { createOptimizer, type WasmOptimizer, type WasmOptSettings } from "./wasm-opt/optimize.ts";
 import { validateWasm } from "./validate/validate-wasm.ts";
@@ -20,6 +23,12 @@ import { PanicHookBuild } from "./panic-hook/panic-hook-build.ts";
 import { withoutPanicHookDeclaration } from "./codegen/glue-panic-reporter.ts";
 import { rawModuleDeclarations } from "./codegen/raw-declarations.ts";
 import { readModuleInterface, type ModuleInterface } from "./wasm-binary/module-interface.ts";
+
+/**
+ * How long cargo runs before the optimizer prepares (binaryen.js loads): a build with
+ * nothing to compile finishes cargo sooner, and never loads it for nothing.
+ */
+const PREPARE_OPTIMIZER_AFTER_MS = 500;
 
 /** Prefix of the module ids of generated glue and snippets (virtual: served from memory). */
 export const GLUE_ID_PREFIX = "\0vite-plugin-crate:";
@@ -48,6 +57,8 @@ export interface CrateOutput {
   raw?: ModuleInterface;
   /** What `Cargo.toml.d.ts` holds for this build. */
   declarations: string;
+  /** Dev builds: the DWARF that `glue.wasm` points debuggers at, made on demand. */
+  debugInfo?: DebugInfo;
 }
 
 /** Would a page running `a` see any difference in `b`? (A comment-only edit: no.) */
@@ -183,9 +194,17 @@ export class CrateBuilder {
     const profile = settings.release ? "release" : "debug";
     const outDir = path.join(info.targetDir, "vite-plugin-crate", profile, info.crateId);
     const previous = this.lastOutput;
-    // Dev builds keep their DWARF for debuggers (wasm-opt would drop it); release builds ship without it.
-    const shape = { outName: info.libName, keepDebug: !settings.release && !settings.wasmOpt };
+    // Dev builds point debuggers at their DWARF, kept in a file made on demand
+    // (wasm-bindgen/debug-info.ts; wasm-opt would drop it); release builds ship without it.
+    const separateDwarf = !settings.release && !settings.wasmOpt;
+    const shape = { outName: info.libName, keepDebug: false };
 
+    // binaryen.js takes ~2 s to load: load it while cargo runs, once cargo has run long
+    // enough to be compiling (a build with nothing to compile never pays for it).
+    const wasmOpt = settings.wasmOpt;
+    const prepareOptimizer = wasmOpt
+      ? setTimeout(() => void this.wasmOptimizer(wasmOpt).then((optimizer) => optimizer.prepare?.(), () => undefined), PREPARE_OPTIMIZER_AFTER_MS)
+      : undefined;
     // Hold the target dir from cargo's start until wasm-bindgen has read the artifact,
     // so a concurrent build of another crate cannot overwrite it in between.
     const step = await serialize(info.targetDir, async () => {
@@ -197,20 +216,34 @@ export class CrateBuilder {
       const cargoWasmHash = sha256(cargoWasm);
       // Same bytes from cargo (a comment-only edit, a touched file): wasm-bindgen and
       // everything after it would produce the same output again.
-      if (previous?.cargoWasmHash === cargoWasmHash) return { cargo, cargoWasmHash, glue: undefined };
+      if (previous?.cargoWasmHash === cargoWasmHash) return { cargo, cargoWasm, cargoWasmHash, glue: undefined };
       // A raw crate: no wasm-bindgen, the module is made from the wasm itself (codegen/raw-module.ts).
-      if (!cli) return { cargo, cargoWasmHash, glue: { js: "", dts: "", wasm: cargoWasm, snippets: new Map<string, string>() } };
-      const glue = await timed(stats.ms, "wasmBindgen", () => this.glue(cli, cargo.wasmPath, cargoWasmHash, { info, shape, outDir, signal }));
-      return { cargo, cargoWasmHash, glue };
-    });
-    const { cargo, cargoWasmHash, glue } = step;
+      if (!cli) return { cargo, cargoWasm, cargoWasmHash, glue: { js: "", dts: "", wasm: cargoWasm, snippets: new Map<string, string>() } };
+      const glue = await timed(stats.ms, "wasmBindgen", async () => {
+        // With the DWARF in a file of its own, wasm-bindgen reads cargo's wasm without it:
+        // the same output (it drops DWARF without --keep-debug), a fifteenth of the bytes.
+        const input = separateDwarf ? await writeBytes(`${outDir}.input.wasm`, withoutDwarf(cargoWasm)) : cargo.wasmPath;
+        return this.glue(cli, input, cargoWasmHash, { info, shape, outDir, signal });
+      });
+      return { cargo, cargoWasm, cargoWasmHash, glue };
+    }).finally(() => clearTimeout(prepareOptimizer));
+    const { cargo, cargoWasm, cargoWasmHash } = step;
+    let { glue } = step;
     this.watchFiles = watchList(info, cargo.sourceFiles);
     if (!glue) {
+      await this.releaseOptimizer();
       log.debug(`${info.packageName}: cargo's wasm is unchanged, wasm-bindgen skipped (${Date.now() - started} ms)`);
       // A new object all the same: the dev server brings each build to the page once.
       return { ...previous!, warnings: cargo.warnings };
     }
 
+    let debugInfo: DebugInfo | undefined;
+    if (separateDwarf && cli) {
+      const fileName = `${info.crateId}-${cargoWasmHash.slice(0, 16)}.debug.wasm`;
+      const separated = separateDebugInfo(glue.wasm, { fileName, cargoWasm, cli, outName: info.libName, manifestPath: this.manifestPath, signal: this.context.signal });
+      glue = { ...glue, wasm: separated.wasm };
+      debugInfo = separated.debugInfo;
+    }
     const unoptimizedWasm = glue.wasm;
     if (settings.wasmOpt) {
       glue.wasm = await optimizeStep({
@@ -227,6 +260,8 @@ export class CrateBuilder {
         signal,
       });
     }
+    // A cached result used no binaryen.js loaded ahead for it.
+    await this.releaseOptimizer();
     // optimizeStep checked what it optimized; wasm straight from wasm-bindgen gets the engine's check.
     if (glue.wasm === unoptimizedWasm) await timed(stats.ms, "validation", () => validateWasm(glue.wasm, glue.js, this.manifestPath));
     const raw = cli ? undefined : rawInterface(glue.wasm, info, log);
@@ -247,6 +282,7 @@ export class CrateBuilder {
       unoptimizedWasm,
       warnings: cargo.warnings,
       ...(raw && { raw }),
+      ...(debugInfo && { debugInfo }),
       declarations,
     };
   }
@@ -287,6 +323,12 @@ export class CrateBuilder {
     }
   }
 
+  /** Stops what the optimizer prepared for this build and did not use. */
+  private async releaseOptimizer(): Promise<void> {
+    const optimizer = await this.optimizer?.catch(() => undefined);
+    optimizer?.release?.();
+  }
+
   /** The build profile's `--config` arguments, minus what the user set (release builds only). */
   private async releaseProfileConfig(info: CrateInfo): Promise<string[]> {
     const { settings } = this.context;
@@ -325,6 +367,13 @@ function wasmBindgenEnv(): [string, string][] {
   return Object.entries(process.env)
     .filter((entry): entry is [string, string] => entry[0].startsWith("WASM_BINDGEN_") && entry[1] !== undefined)
     .sort(([a], [b]) => (a < b ? -1 : 1));
+}
+
+/** Writes `bytes` to `file` (its folder made if missing) and returns the path. */
+async function writeBytes(file: string, bytes: Uint8Array): Promise<string> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  await fs.writeFile(file, bytes);
+  return file;
 }
 
 function isInside(file: string, dir: string): boolean {

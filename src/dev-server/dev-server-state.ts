@@ -1,7 +1,7 @@
 import path from "node:path";
 import type { ViteDevServer } from "vite";
 import type { CrateBuilder, CrateOutput } from "../crate-builder.ts";
-import { DEV_WASM_PREFIX } from "./wasm-middleware.ts";
+import { DEV_WASM_PREFIX, type ServedWasm } from "./wasm-middleware.ts";
 
 /**
  * What the dev server knows beyond Vite's module graphs, made in `configureServer`:
@@ -12,8 +12,11 @@ import { DEV_WASM_PREFIX } from "./wasm-middleware.ts";
  * the new build.
  */
 export class DevServerState {
-  /** Wasm the middleware may serve, by URL path below `base` (only what we built). */
-  readonly wasmByUrl = new Map<string, Uint8Array>();
+  /**
+   * Wasm the middleware may serve, by URL path below `base` (only what we built): the
+   * bytes, or for a debug file (see wasm-bindgen/debug-info.ts) the function making them.
+   */
+  readonly wasmByUrl = new Map<string, ServedWasm>();
   /** The build the browser page last received of each crate: updates compare against it. */
   readonly delivered = new Map<string, CrateOutput>();
   /**
@@ -41,8 +44,13 @@ export class DevServerState {
   wasmUrl(output: CrateOutput): string {
     const crate = `${DEV_WASM_PREFIX}${output.info.crateId}-`;
     const urlPath = `${crate}${output.wasmHash.slice(0, 16)}.wasm`;
-    for (const url of this.wasmByUrl.keys()) if (url.startsWith(crate) && url !== urlPath) this.wasmByUrl.delete(url);
+    // The wasm names its debug file relative to its own URL: the same folder.
+    const debugPath = output.debugInfo && `${DEV_WASM_PREFIX}${output.debugInfo.fileName}`;
+    for (const url of this.wasmByUrl.keys()) {
+      if (url.startsWith(crate) && url !== urlPath && url !== debugPath) this.wasmByUrl.delete(url);
+    }
     this.wasmByUrl.set(urlPath, output.glue.wasm);
+    if (debugPath) this.wasmByUrl.set(debugPath, output.debugInfo!.wasm);
     return urlPath;
   }
 

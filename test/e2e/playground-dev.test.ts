@@ -7,6 +7,10 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { launchBrowser, openPage, waitForReady } from "../helpers/browser.ts";
 import { copyToTemp, editFile, REPO_ROOT } from "../helpers/fixtures.ts";
 import { startDevServer } from "../helpers/servers.ts";
+import { moduleSections, Reader } from "../../src/wasm-binary/reader.ts";
+
+/** A custom section's name (its section reader starts there). */
+const customSectionName = (section: Reader) => new Reader(section.bytes, section.pos, section.end, "custom section").string("custom section name");
 
 // The playground as `npm run dev` serves it (its own vite.config.ts), on a copy so the
 // edit tests never touch the checked-in crate.
@@ -79,12 +83,31 @@ describe("playground in vite dev", () => {
     }
     await page.close();
 
-    // Debuggable: the dev wasm keeps its DWARF (Chrome's C/C++ DevTools extension steps
-    // through .rs files with it) and its name section (Rust names in stacks).
-    const served = new WebAssembly.Module(await (await fetch(wasm[0]!.url)).arrayBuffer());
+    // Debuggable: the dev wasm keeps its name section (Rust names in stacks) and points,
+    // with an external_debug_info section, at its DWARF (Chrome's C/C++ DevTools
+    // extension steps through .rs files with it), made when first fetched: the same
+    // module with the DWARF sections, so the DWARF's code offsets fit the page's wasm.
+    const servedBytes = new Uint8Array(await (await fetch(wasm[0]!.url)).arrayBuffer());
+    const served = new WebAssembly.Module(servedBytes);
+    expect(WebAssembly.Module.customSections(served, "name")).toHaveLength(1);
+    expect(WebAssembly.Module.customSections(served, ".debug_info")).toHaveLength(0);
+    const [pointer] = WebAssembly.Module.customSections(served, "external_debug_info");
+    const debugName = new TextDecoder().decode(new Uint8Array(pointer!).subarray(1)); // after its one-byte length
+    expect(debugName).toMatch(/^playground_crate-[0-9a-f]{8}-[0-9a-f]{16}\.debug\.wasm$/);
+    const debugResponse = await fetch(new URL(debugName, wasm[0]!.url));
+    expect(debugResponse.headers.get("content-type")).toBe("application/wasm");
+    const debugBytes = new Uint8Array(await debugResponse.arrayBuffer());
+    const debug = new WebAssembly.Module(debugBytes);
     for (const section of [".debug_info", ".debug_line", "name"]) {
-      expect(WebAssembly.Module.customSections(served, section), section).toHaveLength(1);
+      expect(WebAssembly.Module.customSections(debug, section), section).toHaveLength(1);
     }
+    expect(debugBytes.byteLength).toBeGreaterThan(servedBytes.byteLength * 4);
+    // Every non-DWARF section the same, byte for byte (the code section above all).
+    const withoutDwarf = (bytes: Uint8Array) =>
+      moduleSections(bytes)
+        .filter(({ id, reader }) => id !== 0 || !/^\.debug_|^external_debug_info$/.test(customSectionName(reader)))
+        .map(({ reader }) => Buffer.from(bytes.subarray(reader.pos, reader.end)).toString("hex"));
+    expect(withoutDwarf(debugBytes)).toEqual(withoutDwarf(servedBytes));
   });
 
   test("the wasm route serves only what was built", async () => {
