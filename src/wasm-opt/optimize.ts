@@ -1,6 +1,6 @@
 import type { WasmOptLevel } from "../options.ts";
 import type { Log } from "../utils/log.ts";
-import { binaryenPackageVersion, optimizeWithBinaryenPackage } from "./binaryen-package.ts";
+import { binaryenPackageVersion, startBinaryenWorker, type BinaryenWorker } from "./binaryen-package.ts";
 import { nativeFromCache } from "./install.ts";
 import { findNativeWasmOpt, optimizeWithNativeWasmOpt } from "./native.ts";
 
@@ -60,6 +60,13 @@ export interface WasmOptimizer {
   /** For messages: "wasm-opt 108 -Oz" or "binaryen.js 132 -Oz". */
   label: string;
   optimize(wasm: Uint8Array, signal?: AbortSignal): Promise<Uint8Array>;
+  /**
+   * Starts, ahead of the wasm, what takes a while before any optimization: loading
+   * binaryen.js (about 2 s). The next `optimize` uses it.
+   */
+  prepare?(): void;
+  /** Stops what `prepare` started if `optimize` did not use it (the result came from the cache). */
+  release?(): void;
 }
 
 /**
@@ -96,9 +103,21 @@ export async function createOptimizer(settings: WasmOptSettings, log: Log): Prom
     );
   }
   const version = binaryenPackageVersion();
+  let prepared: BinaryenWorker | undefined;
   return {
     id: JSON.stringify(["binaryen.js", version, level, features, STRIP_PASSES]),
     label: `binaryen.js ${version} -O${level}`,
-    optimize: (wasm) => optimizeWithBinaryenPackage(wasm, binaryenLevels(level), features, STRIP_PASSES),
+    optimize: (wasm) => {
+      const worker = prepared ?? startBinaryenWorker();
+      prepared = undefined;
+      return worker.run({ wasm, ...binaryenLevels(level), features, passes: STRIP_PASSES });
+    },
+    prepare: () => {
+      prepared ??= startBinaryenWorker();
+    },
+    release: () => {
+      prepared?.terminate();
+      prepared = undefined;
+    },
   };
 }
