@@ -22,7 +22,7 @@ describe("resolveOptions", () => {
         cacheDir: undefined,
       },
       profile: "size",
-      wasmOpt: { level: "z", onError: "error", dev: false, native: true, install: true, args: [] },
+      wasmOpt: { level: 1, onError: "error", dev: false, native: true, install: true, args: [] },
       cache: true,
       sizeReport: { topFunctions: 0 },
       headersFile: false,
@@ -77,7 +77,7 @@ describe("resolveOptions", () => {
 
   test("the profile picks wasm-opt's default level; an explicit level wins", () => {
     expect(resolveOptions({ profile: "speed" }).resolved.wasmOpt).toMatchObject({ level: 3 });
-    expect(resolveOptions({ profile: "none" }).resolved.wasmOpt).toMatchObject({ level: "z" });
+    expect(resolveOptions({ profile: "none" }).resolved.wasmOpt).toMatchObject({ level: 1 });
     expect(resolveOptions({ profile: "speed", wasmOpt: { level: "s" } }).resolved.wasmOpt).toMatchObject({ level: "s" });
     expect(() => resolveOptions({ profile: "small" as never })).toThrow('profile must be "size", "speed" or "none"; got "small"');
   });
