@@ -4,7 +4,9 @@ import { loadCrateInfo } from "../src/cargo/metadata.ts";
 import { userCacheDir } from "../src/utils/cache-dir.ts";
 import { createLog } from "../src/utils/log.ts";
 import { findWasmBindgenCli } from "../src/wasm-bindgen/cli.ts";
-import { checkToolchain, provisionToolchain } from "./helpers/toolchain.ts";
+import { installState, startBackgroundInstall, wasmOptInstallPaths } from "../src/wasm-opt/install.ts";
+import { withEnv } from "./helpers/env.ts";
+import { checkToolchain, provisionToolchain, WASM_OPT_INSTALL_CACHE, WASM_OPT_INSTALL_TARGET_DIR } from "./helpers/toolchain.ts";
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 
@@ -25,4 +27,12 @@ export default async function setup(): Promise<void> {
     createLog(),
     manifest,
   );
+  // test/build/wasm-opt-install.test.ts waits for a real `cargo install wasm-opt`
+  // (Binaryen's C++: ~8 minutes of both cores, 20 beside other tests). Started here, in
+  // the background, it compiles while the other test files run; that test's own install
+  // shares its target dir, so it waits for this one's compile and then links.
+  const paths = wasmOptInstallPaths(WASM_OPT_INSTALL_CACHE);
+  if (installState(paths).state !== "installed") {
+    await withEnv({ CARGO_TARGET_DIR: WASM_OPT_INSTALL_TARGET_DIR }, async () => startBackgroundInstall(paths));
+  }
 }

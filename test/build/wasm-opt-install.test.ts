@@ -1,5 +1,4 @@
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { build } from "vite";
 import { describe, expect, test } from "vitest";
@@ -11,16 +10,18 @@ import { withEnv } from "../helpers/env.ts";
 import { FIXTURES, TMP } from "../helpers/fixtures.ts";
 import { tempOutDir } from "../helpers/servers.ts";
 import { realWasmBindgen } from "../helpers/tool-shims.ts";
+import { WASM_OPT_INSTALL_TARGET_DIR } from "../helpers/toolchain.ts";
 import type { Log } from "../../src/utils/log.ts";
 
 // The native wasm-opt the plugin installs in the background when none 110+ is on PATH
 // (src/wasm-opt/install.ts): a real `cargo install wasm-opt` from crates.io into a
 // per-user cache folder made for the test. Its build goes into a target dir kept across
-// test runs (cargo install honours CARGO_TARGET_DIR), so only a fresh machine spends the
-// ~8 minutes of compiling Binaryen. Test runs default to no install (vitest.config.ts);
-// these turn it on. PATH holds no native wasm-opt 110+ here (Debian's is 108).
+// test runs (cargo install honours CARGO_TARGET_DIR), whose compile test setup starts
+// in the background (global-setup.ts), so only a fresh machine compiles Binaryen, while
+// the other test files run. Test runs default to no install (vitest.config.ts); these
+// turn it on. PATH holds no native wasm-opt 110+ here (Debian's is 108).
 const MANIFEST = path.join(FIXTURES, "basic/Cargo.toml");
-const INSTALL_TARGET_DIR = path.join(os.homedir(), ".cache", "vite-plugin-crate-test", "wasm-opt-target");
+const INSTALL_TARGET_DIR = WASM_OPT_INSTALL_TARGET_DIR;
 const CRATE_TARGET_DIR = path.join(TMP, "wasm-opt-install-target");
 
 interface Built {
@@ -35,13 +36,15 @@ async function buildApp(userCache: string, options: Options = {}, targetDir = CR
   fs.writeFileSync(path.join(root, "index.html"), '<script type="module" src="./main.js"></script>');
   fs.writeFileSync(path.join(root, "main.js"), `import { greet } from ${JSON.stringify(MANIFEST)};\nconsole.log(greet("x"));\n`);
   const logger = captureLogger();
+  // Looked up before the per-user cache moves: the CLI test setup installed.
+  const wasmBindgen = await realWasmBindgen();
   const env = {
     VITE_PLUGIN_CRATE_CACHE_DIR: userCache,
     VITE_PLUGIN_CRATE_WASM_OPT_INSTALL: undefined,
     CARGO_TARGET_DIR: targetDir,
   };
   const api = await withEnv(env, async () => {
-    const plugins = crate({ ...options, wasmBindgen: { path: await realWasmBindgen() } });
+    const plugins = crate({ ...options, wasmBindgen: { path: wasmBindgen } });
     await build({
       root,
       configFile: false,

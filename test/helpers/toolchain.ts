@@ -1,8 +1,18 @@
 import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { execa } from "execa";
 
 /** Debian bookworm's native wasm-opt: binaryen 108, older than the plugin accepts. */
 export const OLD_NATIVE_WASM_OPT = "/usr/bin/wasm-opt";
+
+/**
+ * Where test runs install a native wasm-opt (see global-setup.ts and
+ * wasm-opt-install.test.ts): a per-user cache folder and cargo target dir of the
+ * tests' own, kept across runs, so only a fresh machine compiles Binaryen.
+ */
+export const WASM_OPT_INSTALL_CACHE = path.join(os.homedir(), ".cache", "vite-plugin-crate-test", "user-cache");
+export const WASM_OPT_INSTALL_TARGET_DIR = path.join(os.homedir(), ".cache", "vite-plugin-crate-test", "wasm-opt-target");
 
 /** The Chromium the browser tests drive (Debian's package; no browser downloads here). */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
