@@ -1,13 +1,13 @@
 import fs from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
-import { build, type Rollup } from "vite";
+import type { Rollup } from "vite";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { PluginApi } from "../../src/api.ts";
-import crate, { type Options } from "../../src/index.ts";
-import { captureLogger } from "../helpers/capture-logger.ts";
+import type { Options } from "../../src/index.ts";
+import { BASIC_MANIFEST, buildBasicApp } from "../helpers/basic-app.ts";
 import { withEnv } from "../helpers/env.ts";
-import { FIXTURES, TMP } from "../helpers/fixtures.ts";
+import { TMP } from "../helpers/fixtures.ts";
 import { tempOutDir } from "../helpers/servers.ts";
 import { OLD_NATIVE_WASM_OPT } from "../helpers/toolchain.ts";
 import { binaryenPackageCli, installToolShims, realWasmBindgen } from "../helpers/tool-shims.ts";
@@ -17,7 +17,7 @@ import { validateWasm } from "../../src/validate/validate-wasm.ts";
 // export check, the cache, determinism, the size report and the _headers file. Runs on
 // the `basic` fixture with its own target dir, so profile switches do not make the other
 // build tests recompile.
-const MANIFEST = path.join(FIXTURES, "basic/Cargo.toml");
+const MANIFEST = BASIC_MANIFEST;
 const TARGET_DIR = path.join(TMP, "production-target");
 
 let shims: ReturnType<typeof installToolShims>;
@@ -46,25 +46,11 @@ interface Built {
 
 /** A one-file app importing the basic crate, built with `vite build` into root/dist. */
 async function buildApp(options: Options = {}, root = tempOutDir("production-app"), env: Record<string, string> = {}): Promise<Built> {
-  fs.writeFileSync(path.join(root, "index.html"), '<script type="module" src="./main.js"></script>');
-  fs.writeFileSync(path.join(root, "main.js"), `import { greet } from ${JSON.stringify(MANIFEST)};\nconsole.log(greet("x"));\n`);
-  const logger = captureLogger();
   // Options read env vars (VITE_PLUGIN_CRATE_TOP_FUNCTIONS) as a config file would.
-  const api = await withEnv({ CARGO_TARGET_DIR: TARGET_DIR, ...env }, async () => {
-    // The shim, by path: the plugin remembers the CLI it found per process.
-    const plugins = crate({ ...options, wasmBindgen: { path: path.join(shims.binDir, "wasm-bindgen") } });
-    await build({
-      root,
-      configFile: false,
-      logLevel: "info",
-      customLogger: logger,
-      plugins,
-      // Per app, so a new app starts with an empty cache (Vite would use the repo's node_modules/.vite).
-      cacheDir: path.join(root, ".vite"),
-      build: { outDir: "dist", emptyOutDir: true },
-    });
-    return (plugins[0] as unknown as { api: PluginApi }).api;
-  });
+  // The shim, by path: the plugin remembers the CLI it found per process.
+  const { log, api } = await withEnv({ CARGO_TARGET_DIR: TARGET_DIR, ...env }, () =>
+    buildBasicApp(root, { ...options, wasmBindgen: { path: path.join(shims.binDir, "wasm-bindgen") } }),
+  );
   const dist = path.join(root, "dist");
   const files = new Map<string, Buffer>();
   for (const file of fs.readdirSync(dist, { recursive: true, encoding: "utf8" })) {
@@ -73,7 +59,7 @@ async function buildApp(options: Options = {}, root = tempOutDir("production-app
   }
   const wasmFile = [...files.keys()].find((file) => file.endsWith(".wasm"));
   if (!wasmFile) throw new Error(`no wasm in ${dist}`);
-  return { root, files, wasm: files.get(wasmFile)!, log: logger.lines.join("\n"), api };
+  return { root, files, wasm: files.get(wasmFile)!, log, api };
 }
 
 async function buildError(options: Options, env: Record<string, string> = {}): Promise<Rollup.RollupError> {

@@ -1,13 +1,12 @@
 import fs from "node:fs";
 import path from "node:path";
-import { build } from "vite";
 import { describe, expect, test } from "vitest";
 import type { PluginApi } from "../../src/api.ts";
-import crate, { type Options } from "../../src/index.ts";
+import type { Options } from "../../src/index.ts";
 import { installState, nativeFromCache, startBackgroundInstall, wasmOptInstallPaths, WASM_OPT_CRATE_VERSION } from "../../src/wasm-opt/install.ts";
-import { captureLogger } from "../helpers/capture-logger.ts";
+import { buildBasicApp } from "../helpers/basic-app.ts";
 import { withEnv } from "../helpers/env.ts";
-import { FIXTURES, TMP } from "../helpers/fixtures.ts";
+import { TMP } from "../helpers/fixtures.ts";
 import { tempOutDir } from "../helpers/servers.ts";
 import { realWasmBindgen } from "../helpers/tool-shims.ts";
 import { WASM_OPT_INSTALL_TARGET_DIR } from "../helpers/toolchain.ts";
@@ -20,7 +19,6 @@ import type { Log } from "../../src/utils/log.ts";
 // in the background (global-setup.ts), so only a fresh machine compiles Binaryen, while
 // the other test files run. Test runs default to no install (vitest.config.ts); these
 // turn it on. PATH holds no native wasm-opt 110+ here (Debian's is 108).
-const MANIFEST = path.join(FIXTURES, "basic/Cargo.toml");
 const INSTALL_TARGET_DIR = WASM_OPT_INSTALL_TARGET_DIR;
 const CRATE_TARGET_DIR = path.join(TMP, "wasm-opt-install-target");
 
@@ -33,9 +31,6 @@ interface Built {
 /** `vite build` of a one-file app importing the basic crate, with the per-user cache in `userCache` (and its install). */
 async function buildApp(userCache: string, options: Options = {}, targetDir = CRATE_TARGET_DIR): Promise<Built> {
   const root = tempOutDir("wasm-opt-install-app");
-  fs.writeFileSync(path.join(root, "index.html"), '<script type="module" src="./main.js"></script>');
-  fs.writeFileSync(path.join(root, "main.js"), `import { greet } from ${JSON.stringify(MANIFEST)};\nconsole.log(greet("x"));\n`);
-  const logger = captureLogger();
   // Looked up before the per-user cache moves: the CLI test setup installed.
   const wasmBindgen = await realWasmBindgen();
   const env = {
@@ -43,23 +38,11 @@ async function buildApp(userCache: string, options: Options = {}, targetDir = CR
     VITE_PLUGIN_CRATE_WASM_OPT_INSTALL: undefined,
     CARGO_TARGET_DIR: targetDir,
   };
-  const api = await withEnv(env, async () => {
-    const plugins = crate({ ...options, wasmBindgen: { path: wasmBindgen } });
-    await build({
-      root,
-      configFile: false,
-      logLevel: "info",
-      customLogger: logger,
-      plugins,
-      cacheDir: path.join(root, ".vite"),
-      build: { outDir: "dist", emptyOutDir: true },
-    });
-    return (plugins[0] as unknown as { api: PluginApi }).api;
-  });
+  const { log, api } = await withEnv(env, () => buildBasicApp(root, { ...options, wasmBindgen: { path: wasmBindgen } }));
   const assets = path.join(root, "dist/assets");
   const wasmFile = fs.readdirSync(assets).find((file) => file.endsWith(".wasm"));
   if (!wasmFile) throw new Error(`no wasm in ${assets}`);
-  return { wasm: fs.readFileSync(path.join(assets, wasmFile)), log: logger.lines.join("\n"), api };
+  return { wasm: fs.readFileSync(path.join(assets, wasmFile)), log, api };
 }
 
 /** Waits until no install runs (the detached process removes its marker when it ends). */
