@@ -132,13 +132,8 @@ async function sendHotUpdate(server: ViteDevServer, manifest: string, output: Cr
   for (const environment of Object.values(server.environments)) {
     // The crate module and its `?init` and `?url` variants (those accept no update:
     // their importers reload).
-    const crateModules = [...(environment.moduleGraph.getModulesByFile(manifest) ?? [])];
-    for (const crateModule of crateModules) await environment.reloadModule(crateModule);
-    // The page asks for the crate module, then (once it has it) the glue: transform
-    // both now, while the update message travels, so its requests find them ready.
-    if (environment.name === "client") {
-      const glueUrls = [...output.modules.keys()].flatMap((id) => environment.moduleGraph.getModuleById(id)?.url ?? []);
-      for (const url of [...crateModules.map((crateModule) => crateModule.url), ...glueUrls]) void environment.warmupRequest(url);
+    for (const crateModule of environment.moduleGraph.getModulesByFile(manifest) ?? []) {
+      await environment.reloadModule(crateModule);
     }
   }
 }
