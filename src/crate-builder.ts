@@ -1,4 +1,3 @@
-import fs from "node:fs/promises";
 import path from "node:path";
 import { formatStepTimes, timed, type BuildStats } from "./build-stats.ts";
 import { cacheKey, sha256, type BuildCache } from "./cache/build-cache.ts";
@@ -9,6 +8,7 @@ import { withCodeFrame } from "./diagnostics/code-frame.ts";
 import { loadCrateInfo, type CrateInfo } from "./cargo/metadata.ts";
 import type { WasmOptOptions } from "./options.ts";
 import { CrateError } from "./utils/error.ts";
+import { writeFileAtomically } from "./utils/write-file.ts";
 import type { Log } from "./utils/log.ts";
 import { findWasmBindgenCli, type WasmBindgenCliOptions } from "./wasm-bindgen/cli.ts";
 import { crateModuleDeclarations, declarationsFile, declarationsPath, updateDeclarations, type DeclarationsMode } from "./wasm-bindgen/dts.ts";
@@ -222,8 +222,9 @@ export class CrateBuilder {
       const glue = await timed(stats.ms, "wasmBindgen", async () => {
         // With the DWARF in a file of its own, wasm-bindgen reads cargo's wasm without it:
         // the same output (it drops DWARF without --keep-debug), a fifteenth of the bytes.
-        const input = separateDwarf ? await writeBytes(`${outDir}.input.wasm`, withoutDwarf(cargoWasm)) : cargo.wasmPath;
-        return this.glue(cli, input, cargoWasmHash, { info, shape, outDir, signal });
+        const strippedInput = `${outDir}.input.wasm`;
+        if (separateDwarf) await writeFileAtomically(strippedInput, withoutDwarf(cargoWasm));
+        return this.glue(cli, separateDwarf ? strippedInput : cargo.wasmPath, cargoWasmHash, { info, shape, outDir, signal });
       });
       return { cargo, cargoWasm, cargoWasmHash, glue };
     }).finally(() => clearTimeout(prepareOptimizer));
@@ -367,13 +368,6 @@ function wasmBindgenEnv(): [string, string][] {
   return Object.entries(process.env)
     .filter((entry): entry is [string, string] => entry[0].startsWith("WASM_BINDGEN_") && entry[1] !== undefined)
     .sort(([a], [b]) => (a < b ? -1 : 1));
-}
-
-/** Writes `bytes` to `file` (its folder made if missing) and returns the path. */
-async function writeBytes(file: string, bytes: Uint8Array): Promise<string> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  await fs.writeFile(file, bytes);
-  return file;
 }
 
 function isInside(file: string, dir: string): boolean {

@@ -40,6 +40,8 @@ export function sizeReportPlugin(api: PluginApi): Plugin {
   let rows: Promise<SizeRow>[] = [];
   let functionReports: string[] = [];
   const reportFile = () => path.join(api.settings.cacheDir, LAST_REPORT);
+  /** The previous build's sizes of a file, to reuse when its bytes are the same. */
+  const kept = (row: Pick<SizeRow, "crateId" | "kind">) => previous.then((sizes) => sizes?.[rowKey(row)]);
   const enabled = (context: object) => !!api.options.sizeReport && api.shipped.get(context).size > 0 && isPageBuild(context, api);
   return {
     name: "vite-plugin-crate:size-report",
@@ -56,8 +58,8 @@ export function sizeReportPlugin(api: PluginApi): Plugin {
       // 5% of the build so far: at this point, most of a cold build (cargo is done).
       const budgetMs = (performance.now() - started) * BUDGET_SHARE;
       for (const [manifest, { output }] of api.shipped.get(this)) {
-        const kept = previous.then((sizes) => sizes?.[rowKey({ crateId: output.info.crateId, kind: "wasm" })]);
-        wasmSizes.set(manifest, kept.then((sizes) => sizesOf(output.glue.wasm, sizes, budgetMs)));
+        const keptSizes = kept({ crateId: output.info.crateId, kind: "wasm" });
+        wasmSizes.set(manifest, keptSizes.then((sizes) => sizesOf(output.glue.wasm, sizes, budgetMs)));
       }
     },
 
@@ -86,9 +88,8 @@ export function sizeReportPlugin(api: PluginApi): Plugin {
           // The glue as rendered into its chunk (tree-shaken), else as generated.
           const rendered = (glueChunk && glueChunk.modules[output.glueId]?.code) ?? output.glue.js;
           const glue = measureMinified ? minifyLikeVite(rendered) : Promise.resolve({ code: rendered, minified: minify === false });
-          const kept = previous.then((sizes) => sizes?.[rowKey({ crateId, kind: "glue" })]);
           rows.push(
-            Promise.all([glue, kept]).then(async ([{ code, minified }, keptSizes]) => ({
+            Promise.all([glue, kept({ crateId, kind: "glue" })]).then(async ([{ code, minified }, keptSizes]) => ({
               ...row,
               kind: "glue",
               file: `glue in ${chunkName}${minified ? "" : " (before minification)"}`,
@@ -111,9 +112,8 @@ export function sizeReportPlugin(api: PluginApi): Plugin {
       api.settings.log.info(`wasm sizes\n${formatSizeTable(measured, previousSizes).join("\n")}`);
       for (const report of functionReports) api.settings.log.info(report);
       const sizes: PreviousSizes = { ...previousSizes };
-      for (const { sha256, raw, gzip, brotli, brotliQuality, ...row } of measured) {
-        sizes[rowKey(row)] = { sha256, raw, gzip, brotli, ...(brotliQuality !== undefined && { brotliQuality }) };
-      }
+      // What a row holds beyond where it is: its sizes, kept as they are.
+      for (const { crate, crateId, kind, file, ...measuredSizes } of measured) sizes[rowKey({ crateId, kind })] = measuredSizes;
       // Only for the next report: never worth failing a build over.
       await writeFileAtomically(reportFile(), JSON.stringify(sizes, null, 2)).catch((error: Error) =>
         api.settings.log.debug(`size report not kept: ${error.message}`),

@@ -1,3 +1,4 @@
+import { bytesOf } from "../utils/bytes.ts";
 import { moduleSections, Reader } from "./reader.ts";
 
 /** Unsigned LEB128, as the wasm binary format writes sizes and lengths. */
@@ -54,11 +55,5 @@ export function withoutDwarf(wasm: Uint8Array): Uint8Array {
     if (!name.startsWith(".debug_")) kept.push(wasm.subarray(start, end));
     start = end;
   }
-  const result = new Uint8Array(kept.reduce((sum, part) => sum + part.byteLength, 0));
-  let at = 0;
-  for (const part of kept) {
-    result.set(part, at);
-    at += part.byteLength;
-  }
-  return result;
+  return bytesOf(Buffer.concat(kept));
 }

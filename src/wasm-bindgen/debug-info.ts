@@ -10,7 +10,7 @@ import { generateGlue } from "./generate.ts";
  * and the wasm it writes is 15× larger: on every save, that was most of the time
  * between cargo finishing and the page updating. Everything but the DWARF sections
  * comes out byte for byte the same with and without the flag (checked in
- * test/e2e/debug-info.test.ts), so the page gets the quick output, pointing at this
+ * test/e2e/playground-dev.test.ts), so the page gets the quick output, pointing at this
  * file, and a debugger that follows the pointer gets the same module with its DWARF.
  */
 export interface DebugInfo {
