@@ -48,6 +48,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import zlib from "node:zlib";
+import { compilePlugin, median } from "./shared.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const benchDir = path.join(root, "bench");
@@ -114,35 +115,8 @@ const scratch = scratchFlag
   ? fs.mkdtempSync(path.join(path.resolve(scratchFlag), "compare-peer-"))
   : fs.mkdtempSync(path.join(os.tmpdir(), "vite-plugin-crate-compare-"));
 
-// vite-plugin-crate from src/ (the work tree's, or with --plugin-rev=REV that commit's,
-// taken with `git archive`), compiled beside a node_modules link to the root's, so its
-// dependencies (binaryen, execa, …) resolve as they do from dist/.
-const pluginRev = flag("plugin-rev");
-const ourDist = path.join(scratch, "plugin");
-fs.symlinkSync(path.join(root, "node_modules"), path.join(scratch, "node_modules"), "dir");
-{
-  let sourceRoot = root;
-  if (pluginRev) {
-    sourceRoot = path.join(scratch, "source");
-    fs.mkdirSync(sourceRoot);
-    const files = ["src", "package.json", "tsconfig.json", "tsconfig.build.json"];
-    const archive = spawnSync("git", ["archive", "--format=tar", pluginRev, ...files], { cwd: root, maxBuffer: 256 * 1024 * 1024 });
-    if (archive.status !== 0) throw new Error(`git archive ${pluginRev} failed: ${archive.stderr}`);
-    const untar = spawnSync("tar", ["-x", "-C", sourceRoot], { input: archive.stdout });
-    if (untar.status !== 0) throw new Error(`tar failed: ${untar.stderr}`);
-  }
-  // ESM like dist/ (whose package.json says "type": "module").
-  fs.mkdirSync(ourDist);
-  fs.writeFileSync(path.join(ourDist, "package.json"), `{ "type": "module" }\n`);
-  const tsc = path.join(root, "node_modules/typescript/bin/tsc");
-  const args = [tsc, "-p", path.join(sourceRoot, "tsconfig.build.json"), "--outDir", ourDist, "--declaration", "false"];
-  const result = spawnSync(process.execPath, args, { cwd: sourceRoot, encoding: "utf8" });
-  if (!fs.existsSync(path.join(ourDist, "index.js"))) {
-    throw new Error(`tsc did not compile src/ (exit ${result.status}):\n${result.stdout}${result.stderr}`);
-  }
-  // Type errors still emit JS (source being edited may have some): say so, measure anyway.
-  if (result.status !== 0) process.stderr.write(`note: tsc reported type errors in src/; measuring the emitted JS anyway\n`);
-}
+// vite-plugin-crate from src/ (the work tree's, or with --plugin-rev=REV that commit's).
+const ourEntry = compilePlugin(scratch, flag("plugin-rev"));
 
 // --- One build -------------------------------------------------------------------------
 
@@ -164,7 +138,7 @@ function makeProject(tool, crate, dir) {
   fs.writeFileSync(path.join(dir, "main.js"), `export * from "./crate/Cargo.toml";\n`);
   const plugin =
     tool === "ours"
-      ? { url: pathToFileURL(path.join(ourDist, "index.js")).href, options: { wasmBindgen: { path: wasmBindgen, install: false } } }
+      ? { url: pathToFileURL(ourEntry).href, options: { wasmBindgen: { path: wasmBindgen, install: false } } }
       : { url: pathToFileURL(/** @type {string} */ (peerEntry)).href, options: {} };
   fs.writeFileSync(
     path.join(dir, "rollup.config.mjs"),
@@ -292,18 +266,13 @@ for (let i = 0; i < runs; i++) {
 
 // --- Report ----------------------------------------------------------------------------
 
-const median = (/** @type {number[]} */ values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? /** @type {number} */ (sorted[mid]) : (/** @type {number} */ (sorted[mid - 1]) + /** @type {number} */ (sorted[mid])) / 2;
-};
 const secs = (/** @type {number[]} */ values) => values.map((t) => t.toFixed(2)).join(", ");
 const kib = (/** @type {number} */ n) => `${(n / 1024).toFixed(1)} KiB`;
 const bytes = (/** @type {number} */ n) => `${n.toLocaleString("en-US")} B`;
 
 console.log(`\n## vite-plugin-crate vs ${label.peer} (plain Rollup)\n`);
 console.log(`${runs} runs each, ${os.cpus().length} cores, Node ${process.version}.`);
-console.log(`vite-plugin-crate: Rollup ${rollupVersion(ourRollup)}, defaults (wasm-opt -Oz via binaryen npm), same wasm-bindgen.`);
+console.log(`vite-plugin-crate: Rollup ${rollupVersion(ourRollup)}, defaults (wasm-opt -O1: a native one on PATH or installed by the plugin, else binaryen.js), same wasm-bindgen.`);
 console.log(`${label.peer}: Rollup ${rollupVersion(peerRollup)}, defaults; WASM_BINDGEN_BIN=${wasmBindgen} (${wasmBindgenVersion}), WASM_OPT_BIN=${peerWasmOpt}.`);
 
 for (const crate of crates) {

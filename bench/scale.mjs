@@ -40,6 +40,7 @@ import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { compilePlugin, median } from "./shared.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const benchDir = path.join(root, "bench");
@@ -94,16 +95,8 @@ const versionOf = (/** @type {string} */ name) => spawnSync(name, ["--version"],
 const scratch = fs.mkdtempSync(path.join(flag("scratch") ?? os.tmpdir(), "vite-plugin-crate-scale-"));
 process.stderr.write(`scratch: ${scratch}\n`);
 
-// vite-plugin-crate from src/, compiled beside a link to the root's node_modules.
-const ourDist = path.join(scratch, "plugin");
-fs.symlinkSync(path.join(root, "node_modules"), path.join(scratch, "node_modules"), "dir");
-fs.mkdirSync(ourDist);
-fs.writeFileSync(path.join(ourDist, "package.json"), `{ "type": "module" }\n`);
-{
-  const tsc = path.join(root, "node_modules/typescript/bin/tsc");
-  spawnSync(process.execPath, [tsc, "-p", path.join(root, "tsconfig.build.json"), "--outDir", ourDist, "--declaration", "false"], { cwd: root });
-  need(path.join(ourDist, "index.js"), "tsc did not compile src/.");
-}
+// vite-plugin-crate from src/.
+const ourEntry = compilePlugin(scratch);
 
 // Logging wrappers for the peer's tools: each run appends "<tool> <start ns> <end ns>".
 const wrappers = path.join(scratch, "bin");
@@ -161,7 +154,7 @@ function build(tool, dir) {
   const ours = tool !== "peer";
   if (!ours) Object.assign(env, peerEnv);
   if (tool === "ours-native" && process.env.NATIVE_WASM_OPT) env.PATH = `${path.dirname(nativeWasmOpt)}${path.delimiter}${env.PATH}`;
-  const entry = pathToFileURL(ours ? path.join(ourDist, "index.js") : /** @type {string} */ (peerEntry)).href;
+  const entry = pathToFileURL(ours ? ourEntry : /** @type {string} */ (peerEntry)).href;
   const options = ours ? { wasmBindgen: { path: wasmBindgen, install: false }, ...(tool === "ours-js" && { wasmOpt: { native: false } }) } : {};
   takeToolTimes();
   const started = performance.now();
@@ -208,11 +201,6 @@ for (let i = 0; i < runs; i++) {
 
 // --- Report -------------------------------------------------------------------------------
 
-const median = (/** @type {number[]} */ values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? /** @type {number} */ (sorted[mid]) : (/** @type {number} */ (sorted[mid - 1]) + /** @type {number} */ (sorted[mid])) / 2;
-};
 const s = (/** @type {number} */ ms) => `${(ms / 1000).toFixed(2)} s`;
 /** @type {Record<Tool, string>} */
 const toolName = { "ours-native": "vite-plugin-crate, native wasm-opt", "ours-js": "vite-plugin-crate, binaryen.js", peer: "rollup-plugin-rust, binaryen npm CLI" };
