@@ -84,12 +84,37 @@ export async function createOptimizer(settings: WasmOptSettings, log: Log): Prom
       if (installed) native = await findNativeWasmOpt(installed);
     }
     if ("path" in native) {
-      const label = `wasm-opt ${native.version} -O${level}`;
+      const found = native;
+      const label = `wasm-opt ${found.version} -O${level}`;
+      // Without extra arguments binaryen.js can do the same job, so a native binary
+      // too old to read this module (e.g. Binaryen 116 and `table.fill`) is not fatal.
+      let fallback: WasmOptimizer | undefined;
       return {
-        id: JSON.stringify(["native", native.versionText, level, features, STRIP_PASSES, settings.args]),
+        id: JSON.stringify(["native", found.versionText, level, features, STRIP_PASSES, settings.args]),
         label,
-        optimize: (wasm, signal) =>
-          optimizeWithNativeWasmOpt(native, wasm, { level, features, passes: STRIP_PASSES, extraArgs: settings.args, signal }),
+        optimize: async (wasm, signal) => {
+          if (fallback) return fallback.optimize(wasm, signal);
+          try {
+            return await optimizeWithNativeWasmOpt(found, wasm, {
+              level,
+              features,
+              passes: STRIP_PASSES,
+              extraArgs: settings.args,
+              signal,
+            });
+          } catch (error) {
+            const message = error instanceof Error ? error.message : String(error);
+            if (settings.args.length > 0 || signal?.aborted || !nativeCouldNotReadModule(message)) throw error;
+            fallback = binaryenJsOptimizer(level);
+            log.warn(
+              `${found.path} (wasm-opt ${found.version}) cannot read this module, so binaryen.js ` +
+                `${binaryenPackageVersion()} optimized it instead. Use a newer wasm-opt ` +
+                `(${MIN_READS_RUST_WASM_VERSION} or later) or set wasmOpt.native: false. wasm-opt said: ` +
+                firstLine(message.split("\n").slice(1).join("\n")),
+            );
+            return fallback.optimize(wasm, signal);
+          }
+        },
       };
     }
     // An explicit path that cannot be used is a configuration error, not a fallback.
@@ -102,6 +127,12 @@ export async function createOptimizer(settings: WasmOptSettings, log: Log): Prom
         "Install binaryen (e.g. `apt install binaryen`, `brew install binaryen`) or remove wasmOpt.args.",
     );
   }
+  return binaryenJsOptimizer(level);
+}
+
+/** The `binaryen` package's wasm-opt, run in a worker thread. */
+function binaryenJsOptimizer(level: WasmOptLevel): WasmOptimizer {
+  const features = RUST_WASM_FEATURES;
   const version = binaryenPackageVersion();
   let prepared: BinaryenWorker | undefined;
   return {
@@ -120,4 +151,24 @@ export async function createOptimizer(settings: WasmOptSettings, log: Log): Prom
       prepared = undefined;
     },
   };
+}
+
+/**
+ * The first Binaryen that reads what wasm-bindgen emits for a function taking
+ * `JsValue`: `table.fill` parses from 117 (binaryen#5949); 116 stops with "invalid
+ * code after misc prefix: 17" (wasm-bindgen#4250, trunk#904).
+ */
+export const MIN_READS_RUST_WASM_VERSION = 117;
+
+/**
+ * Whether a native wasm-opt failed because it could not read the module (an
+ * instruction or feature newer than it), rather than for a reason binaryen.js
+ * would share. Matches binaryen's own wording for a parse or read failure.
+ */
+export function nativeCouldNotReadModule(output: string): boolean {
+  return /parse exception|error (in )?parsing|invalid code after|unknown (opcode|section)|error validating input/i.test(output);
+}
+
+function firstLine(text: string): string {
+  return text.trim().split("\n")[0]?.slice(0, 300) ?? "";
 }

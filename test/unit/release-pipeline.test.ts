@@ -5,6 +5,7 @@ import { afterAll, describe, expect, test } from "vitest";
 import { profileConfigArgs, profileOverrides, userReleaseProfileKeys } from "../../src/cargo/profile.ts";
 import { nativeWasmOptArgs, parseEnableFlags, parseWasmOptVersion } from "../../src/wasm-opt/native.ts";
 import { cacheKey } from "../../src/cache/build-cache.ts";
+import { nativeCouldNotReadModule } from "../../src/wasm-opt/optimize.ts";
 
 describe("profileOverrides", () => {
   test("size: small opt-level, LTO, one codegen unit, abort, stripped debug info", () => {
@@ -65,6 +66,17 @@ describe("userReleaseProfileKeys", () => {
 });
 
 describe("native wasm-opt", () => {
+  test.each([
+    // Binaryen 116 on wasm-bindgen's `table.fill` (wasm-bindgen#4250, trunk#904).
+    ["[parse exception: invalid code after misc prefix: 17 (at 0:4321)]\nFatal: error in parsing input", true],
+    ["Fatal: error parsing wasm (try --debug for more info)", true],
+    ["[wasm-validator error in function 3] unexpected false: all used features should be allowed\nFatal: error validating input", true],
+    // Failures binaryen.js would not fix: a bad argument, a crash in a pass.
+    ["Unknown option '--no-such-pass'", false],
+    ["wasm-opt: src/passes/Inlining.cpp:123: Assertion `false' failed.", false],
+  ])("nativeCouldNotReadModule(%j) is %s", (output, expected) => {
+    expect(nativeCouldNotReadModule(output)).toBe(expected);
+  });
   test.each([
     ["wasm-opt version 108", 108],
     ["wasm-opt version 123 (version_123)", 123],
