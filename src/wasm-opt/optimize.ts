@@ -154,9 +154,10 @@ function binaryenJsOptimizer(level: WasmOptLevel): WasmOptimizer {
 }
 
 /**
- * The first Binaryen that reads what wasm-bindgen emits for a function taking
- * `JsValue`: `table.fill` parses from 117 (binaryen#5949); 116 stops with "invalid
- * code after misc prefix: 17" (wasm-bindgen#4250, trunk#904).
+ * The first Binaryen that reads `table.fill`, which wasm-bindgen's externref glue can
+ * emit: it parses from 117 (binaryen#5949); 116 stops with "invalid code after misc
+ * prefix: 17" (wasm-bindgen#4250, trunk#904). A `JsValue` argument alone does not
+ * emit it with wasm-bindgen 0.2.130 and rustc 1.95: 116 read such a crate here.
  */
 export const MIN_READS_RUST_WASM_VERSION = 117;
 

@@ -54,7 +54,10 @@ async function installFinished(userCache: string, timeoutMs: number): Promise<vo
   }
 }
 
-const newUserCache = (name: string) => fs.mkdtempSync(path.join(TMP, `${name}-`));
+function newUserCache(name: string): string {
+  fs.mkdirSync(TMP, { recursive: true }); // run alone, no other test file made it
+  return fs.mkdtempSync(path.join(TMP, `${name}-`));
+}
 
 describe("native wasm-opt installed in the background", () => {
   test("the first build says so and optimizes with binaryen.js; later builds use the installed wasm-opt 116", { timeout: 1_800_000 }, async () => {
