@@ -164,10 +164,11 @@ export const MIN_READS_RUST_WASM_VERSION = 117;
 /**
  * Whether a native wasm-opt failed because it could not read the module (an
  * instruction or feature newer than it), rather than for a reason binaryen.js
- * would share. Matches binaryen's own wording for a parse or read failure.
+ * would share. Matches binaryen's own wording for a parse or read failure; a module
+ * that reads but fails validation (e.g. SIMD without the feature) fails in both.
  */
 export function nativeCouldNotReadModule(output: string): boolean {
-  return /parse exception|error (in )?parsing|invalid code after|unknown (opcode|section)|error validating input/i.test(output);
+  return /parse exception|error (in )?parsing|invalid code after|unknown (opcode|section)/i.test(output);
 }
 
 function firstLine(text: string): string {

@@ -70,8 +70,8 @@ describe("native wasm-opt", () => {
     // Binaryen 116 on wasm-bindgen's `table.fill` (wasm-bindgen#4250, trunk#904).
     ["[parse exception: invalid code after misc prefix: 17 (at 0:4321)]\nFatal: error in parsing input", true],
     ["Fatal: error parsing wasm (try --debug for more info)", true],
-    ["[wasm-validator error in function 3] unexpected false: all used features should be allowed\nFatal: error validating input", true],
-    // Failures binaryen.js would not fix: a bad argument, a crash in a pass.
+    // Failures binaryen.js shares or would not fix: validation, a bad argument, a crash in a pass.
+    ["[wasm-validator error in function 3] unexpected false: SIMD operations require SIMD\nFatal: error validating input", false],
     ["Unknown option '--no-such-pass'", false],
     ["wasm-opt: src/passes/Inlining.cpp:123: Assertion `false' failed.", false],
   ])("nativeCouldNotReadModule(%j) is %s", (output, expected) => {
