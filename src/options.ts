@@ -20,7 +20,9 @@ export interface WasmOptOptions {
    * 110 or newer (several times faster; older ones break wasm-bindgen's externref
    * table), else the `binaryen` npm package in a worker thread; a string is the path of
    * a native wasm-opt to use (relative to the working directory; an error if it cannot
-   * run or is older than 110); `false` always uses the `binaryen` package.
+   * run or is older than 110); `false` always uses the `binaryen` package. A native
+   * one that cannot read the module (Binaryen 116 and `table.fill`) is replaced by the
+   * package for that build, with one warning (not with `args`).
    * @default true
    */
   native?: boolean | string;

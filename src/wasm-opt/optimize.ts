@@ -110,7 +110,7 @@ export async function createOptimizer(settings: WasmOptSettings, log: Log): Prom
               `${found.path} (wasm-opt ${found.version}) cannot read this module, so binaryen.js ` +
                 `${binaryenPackageVersion()} optimized it instead. Use a newer wasm-opt ` +
                 `(${MIN_READS_RUST_WASM_VERSION} or later) or set wasmOpt.native: false. wasm-opt said: ` +
-                firstLine(message.split("\n").slice(1).join("\n")),
+                wasmOptSaid(message),
             );
             return fallback.optimize(wasm, signal);
           }
@@ -159,7 +159,7 @@ function binaryenJsOptimizer(level: WasmOptLevel): WasmOptimizer {
  * prefix: 17" (wasm-bindgen#4250, trunk#904). A `JsValue` argument alone does not
  * emit it with wasm-bindgen 0.2.130 and rustc 1.95: 116 read such a crate here.
  */
-export const MIN_READS_RUST_WASM_VERSION = 117;
+const MIN_READS_RUST_WASM_VERSION = 117;
 
 /**
  * Whether a native wasm-opt failed because it could not read the module (an
@@ -171,6 +171,7 @@ export function nativeCouldNotReadModule(output: string): boolean {
   return /parse exception|error (in )?parsing|invalid code after|unknown (opcode|section)/i.test(output);
 }
 
-function firstLine(text: string): string {
-  return text.trim().split("\n")[0]?.slice(0, 300) ?? "";
+/** The first line wasm-opt printed: the message's second, after "<path> exited with …:". */
+function wasmOptSaid(message: string): string {
+  return (message.split("\n")[1] ?? "").trim().slice(0, 300);
 }
